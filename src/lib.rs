@@ -1,0 +1,4 @@
+//! p1graph (bootstrap)
+pub mod export;
+pub mod model;
+pub mod usage;

@@ -1,0 +1,196 @@
+//! String interning: every PingOne id, name and enum value is stored once in one arena.
+//!
+//! Why: a million-user tenant holds several million short strings. Storing each as its own
+//! `String` costs a heap allocation and 24 bytes of header apiece; here a string costs its bytes
+//! plus one `u32` offset, and a [`Sym`] is a 4-byte handle that compares and hashes as an integer.
+//! The hash table stores only symbol numbers (hashbrown's `HashTable`), never a second copy of the
+//! text.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+/// A handle to an interned string. `Sym::EMPTY` is always the empty string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    /// The empty string, interned first in every [`Interner`].
+    pub const EMPTY: Sym = Sym(0);
+
+    pub fn is_empty(self) -> bool {
+        self == Sym::EMPTY
+    }
+}
+
+/// An append-only string table.
+#[derive(Clone)]
+pub struct Interner {
+    arena: String,
+    /// `ends[i]` is the end offset of symbol `i` in `arena`; symbol `i` starts at `ends[i - 1]`.
+    ends: Vec<u32>,
+    table: HashTable<u32>,
+    hasher: FxBuildHasher,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("strings", &self.len())
+            .field("bytes", &self.arena.len())
+            .finish()
+    }
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        let mut i = Interner {
+            arena: String::new(),
+            ends: Vec::new(),
+            table: HashTable::new(),
+            hasher: FxBuildHasher,
+        };
+        let empty = i.intern("");
+        debug_assert_eq!(empty, Sym::EMPTY);
+        i
+    }
+
+    /// Rebuilds an interner from its raw parts (used by the snapshot reader).
+    ///
+    /// Returns `None` when the offsets do not describe valid UTF-8 boundaries in ascending order.
+    pub fn from_parts(arena: String, ends: Vec<u32>) -> Option<Self> {
+        let mut prev = 0u32;
+        for &e in &ends {
+            if e < prev || e as usize > arena.len() || !arena.is_char_boundary(e as usize) {
+                return None;
+            }
+            prev = e;
+        }
+        if ends.first().copied() != Some(0) {
+            return None;
+        }
+        let mut table = HashTable::with_capacity(ends.len());
+        let hasher = FxBuildHasher;
+        let mut start = 0usize;
+        for (i, &e) in ends.iter().enumerate() {
+            let s = &arena[start..e as usize];
+            let h = hasher.hash_one(s);
+            // Duplicates would make two symbols for one string; refuse them.
+            let dup = table
+                .find(h, |&j: &u32| Self::slice(&arena, &ends, j) == s)
+                .is_some();
+            if dup {
+                return None;
+            }
+            table.insert_unique(h, i as u32, |&j: &u32| {
+                hasher.hash_one(Self::slice(&arena, &ends, j))
+            });
+            start = e as usize;
+        }
+        Some(Interner {
+            arena,
+            ends,
+            table,
+            hasher,
+        })
+    }
+
+    /// The raw parts: the arena and the end offsets, for the snapshot writer.
+    pub fn parts(&self) -> (&str, &[u32]) {
+        (&self.arena, &self.ends)
+    }
+
+    fn slice<'a>(arena: &'a str, ends: &[u32], i: u32) -> &'a str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &arena[start..ends[i] as usize]
+    }
+
+    /// Interns `s`, returning the existing symbol when it is already known.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        let h = self.hasher.hash_one(s);
+        let (arena, ends) = (&self.arena, &self.ends);
+        if let Some(&i) = self.table.find(h, |&j| Self::slice(arena, ends, j) == s) {
+            return Sym(i);
+        }
+        let id = self.ends.len() as u32;
+        self.arena.push_str(s);
+        assert!(
+            self.arena.len() <= u32::MAX as usize,
+            "string arena exceeds 4 GiB"
+        );
+        self.ends.push(self.arena.len() as u32);
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        self.table
+            .insert_unique(h, id, |&j| hasher.hash_one(Self::slice(arena, ends, j)));
+        Sym(id)
+    }
+
+    /// Looks `s` up without interning it.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        let h = self.hasher.hash_one(s);
+        self.table
+            .find(h, |&j| Self::slice(&self.arena, &self.ends, j) == s)
+            .map(|&i| Sym(i))
+    }
+
+    /// The text of a symbol. Panics only on a symbol from another interner (a programming error).
+    pub fn resolve(&self, sym: Sym) -> &str {
+        Self::slice(&self.arena, &self.ends, sym.0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.len() <= 1
+    }
+
+    /// Heap bytes held (arena, offsets and table), for the memory report.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_idempotent_and_round_trips() {
+        let mut i = Interner::new();
+        let a = i.intern("alpha");
+        let b = i.intern("beta");
+        assert_ne!(a, b);
+        assert_eq!(i.intern("alpha"), a);
+        assert_eq!(i.resolve(b), "beta");
+        assert_eq!(i.resolve(Sym::EMPTY), "");
+        assert_eq!(i.get("gamma"), None);
+    }
+
+    #[test]
+    fn from_parts_rebuilds_and_rejects_garbage() {
+        let mut i = Interner::new();
+        for s in ["x", "yy", "zzz", "é"] {
+            i.intern(s);
+        }
+        let (arena, ends) = i.parts();
+        let j = Interner::from_parts(arena.to_string(), ends.to_vec()).unwrap();
+        assert_eq!(j.get("zzz"), i.get("zzz"));
+        assert_eq!(j.resolve(Sym(4)), "é");
+        // an offset in the middle of a multi-byte character
+        let mut bad = ends.to_vec();
+        *bad.last_mut().unwrap() -= 1;
+        assert!(Interner::from_parts(arena.to_string(), bad).is_none());
+        // duplicated strings
+        assert!(Interner::from_parts("aa".into(), vec![0, 1, 2]).is_none());
+    }
+}
