@@ -1,0 +1,3 @@
+//! The integration tests: one binary (link time matters on two cores), one module per area.
+
+mod oracle;
