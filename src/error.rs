@@ -17,6 +17,8 @@ pub enum Error {
     Input(#[from] crate::input::InputError),
     #[error(transparent)]
     Query(#[from] crate::resolve::QueryError),
+    #[error(transparent)]
+    Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {

@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod error;
 pub mod export;
+pub mod findings;
 pub mod graph;
 pub mod input;
 pub mod model;

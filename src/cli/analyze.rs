@@ -1,5 +1,5 @@
-//! `p1graph analyze`: the main job. Reads an organization, writes `access.csv` into a report
-//! directory and prints a short summary for a person.
+//! `p1graph analyze`: the main job. Reads an organization, writes `access.csv` and
+//! `findings.csv` into a report directory and prints a short summary for a person.
 
 use std::path::PathBuf;
 
@@ -35,8 +35,30 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     })?;
     pb.finish_and_clear();
     out.finish()?;
+    let cfg = crate::findings::Config::for_tenant(&t);
+    let found = crate::findings::run(&r, &cfg, &crate::findings::registry());
+    let findings_path = a.out.join("findings.csv");
+    crate::report::output::write_file(&findings_path, &crate::report::findings::to_csv(&found))?;
     let s = summarize(&r);
     println!("{s}");
+    let mut by_sev = std::collections::BTreeMap::new();
+    for f in &found {
+        *by_sev.entry(f.severity).or_insert(0usize) += 1;
+    }
+    let counts: Vec<String> = by_sev
+        .iter()
+        .map(|(k, v)| format!("{v} {}", k.as_str()))
+        .collect();
     println!("access:   {} ({} rows)", access_path.display(), stats.rows);
+    println!(
+        "findings: {} ({} finding(s){})",
+        findings_path.display(),
+        found.len(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", counts.join(", "))
+        }
+    );
     Ok(0)
 }

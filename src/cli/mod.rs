@@ -7,7 +7,9 @@
 pub mod access;
 pub mod analyze;
 pub mod explain;
+pub mod findings;
 pub mod progress;
+pub mod rules;
 pub mod summary;
 
 use std::path::Path;
@@ -43,6 +45,10 @@ pub enum Command {
     Access(access::Args),
     /// Show every path to an identity's entitlements, and why applications are denied.
     Explain(explain::Args),
+    /// Excessive-privilege findings, with evidence and a recommendation each.
+    Findings(findings::Args),
+    /// List the finding rules.
+    Rules(rules::Args),
     /// Print the tenant's shape in numbers.
     Summary(summary::Args),
 }
@@ -57,6 +63,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
         Command::Explain(a) => explain::run(a, g),
+        Command::Findings(a) => findings::run(a, g),
+        Command::Rules(a) => rules::run(a),
         Command::Summary(a) => summary::run(a, g),
     }
 }

@@ -321,10 +321,19 @@ impl<'t> Resolver<'t> {
 
     /// Resolves one identity into `out` (cleared first).
     pub fn resolve(&self, id: Identity, out: &mut Access) {
+        self.resolve_inner(id, out, true);
+    }
+
+    /// Resolves only role entitlements (and, for applications, scopes): what findings need.
+    pub fn resolve_roles(&self, id: Identity, out: &mut Access) {
+        self.resolve_inner(id, out, false);
+    }
+
+    fn resolve_inner(&self, id: Identity, out: &mut Access, apps: bool) {
         out.clear();
         out.identity = Some(id);
         match id {
-            Identity::User(u) => self.resolve_user(u, out),
+            Identity::User(u) => self.resolve_user(u, out, apps),
             Identity::Application(a) => {
                 for &aid in self.app_assign.row(a.idx()) {
                     out.raw.push((aid, None));
@@ -351,7 +360,7 @@ impl<'t> Resolver<'t> {
         out.dedup();
     }
 
-    fn resolve_user(&self, u: UserId, out: &mut Access) {
+    fn resolve_user(&self, u: UserId, out: &mut Access, apps: bool) {
         let t = self.t;
         let mut relevant = std::mem::take(&mut out.relevant);
         self.relevant_groups(u, &mut relevant);
@@ -365,6 +374,10 @@ impl<'t> Resolver<'t> {
             }
         }
         self.group_roles(out);
+        if !apps {
+            out.relevant = relevant;
+            return;
+        }
 
         // M6: applications of the user's environment.
         let env = t.users[u.idx()].env;
