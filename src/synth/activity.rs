@@ -220,7 +220,7 @@ pub fn activity_chunk(plan: &Plan, e: usize, ctx: &EnvCtx, chunk: u64) -> Activi
                 );
             }
         } else if r < 0.86 || (r < 0.96 && ctx.workers.is_empty()) || ctx.admins.is_empty() {
-            if r >= 0.78 && r < 0.86 {
+            if (0.78..0.86).contains(&r) {
                 // Password checks carry no actors.
                 status_ok = rng.random_bool(0.9);
                 (action, desc) = if status_ok {

@@ -243,10 +243,21 @@ impl Plan {
     }
 }
 
+/// A lowercase ASCII slug of a name, for usernames and e-mail addresses ("Zoë" -> "zoe").
 fn slug(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_alphanumeric())
         .flat_map(|c| c.to_lowercase())
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' => Some(c),
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => Some('a'),
+            'è' | 'é' | 'ê' | 'ë' => Some('e'),
+            'ì' | 'í' | 'î' | 'ï' => Some('i'),
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => Some('o'),
+            'ù' | 'ú' | 'û' | 'ü' => Some('u'),
+            'ç' => Some('c'),
+            'ñ' => Some('n'),
+            _ => None,
+        })
         .collect()
 }
 
@@ -310,7 +321,7 @@ pub fn build(opts: &SynthOptions) -> Plan {
     let admins = if k == 1 {
         users
     } else {
-        (users / 2500).clamp(3, 400).min(users)
+        (users / 1000).clamp(5, 400).min(users)
     };
     let rest = users - admins;
     let mut weights: Vec<f64> = Vec::new();
@@ -580,7 +591,7 @@ fn app(
 
 /// Group picks for access rules: mostly among the 150 largest environment groups.
 fn access_groups(rng: &mut ChaCha8Rng, env: &EnvPlan, n: usize) -> Vec<u32> {
-    let hi = env.env_groups.min(150).max(1);
+    let hi = env.env_groups.clamp(1, 150);
     distinct(rng, 0, hi, n)
 }
 
@@ -699,12 +710,6 @@ fn applications(plan: &mut Plan, rng: &mut ChaCha8Rng, users: u64) {
             let n = ((target as f64 - 9.0 * 1.0) * share).round().max(6.0) as usize;
             for j in 0..n {
                 let i = apps.len();
-                let base = vocab::APP_NAMES[j % vocab::APP_NAMES.len()];
-                let name = if j < vocab::APP_NAMES.len() {
-                    base.to_string()
-                } else {
-                    format!("{base} {}", j / vocab::APP_NAMES.len() + 1)
-                };
                 let r: f64 = rng.random();
                 let (kind, protocol) = match r {
                     r if r < 0.25 => ("WEB_APP", "OPENID_CONNECT"),
@@ -741,6 +746,16 @@ fn applications(plan: &mut Plan, rng: &mut ChaCha8Rng, users: u64) {
                             Access::AnyGroup(g)
                         }
                     }
+                };
+                let names = if kind == "WORKER" {
+                    vocab::WORKER_NAMES
+                } else {
+                    vocab::APP_NAMES
+                };
+                let base = names[j % names.len()];
+                let name = match j / names.len() {
+                    0 => base.to_string(),
+                    round => format!("{base} {}", round + 1),
                 };
                 let mut a = app(seed, idx, i, name, kind, protocol, access);
                 a.enabled = j < 5 || !rng.random_bool(0.08);
@@ -864,6 +879,9 @@ fn gateways(plan: &mut Plan) {
 }
 
 /// Role assignments of every subject kind at every scope type, including a few dangling ones.
+// Environments are addressed by index throughout (targets name them by index), so index loops
+// read better here than zipped iterators.
+#[allow(clippy::needless_range_loop)]
 fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
     use builtin::*;
     let seed = plan.seed;
@@ -1172,5 +1190,50 @@ fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
                 target,
             })
             .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_ascii() {
+        assert_eq!(slug("Zoë"), "zoe");
+        assert_eq!(slug("O'Brien"), "obrien");
+        assert_eq!(slug("Van der Berg"), "vanderberg");
+        assert_eq!(slug("Bjørn"), "bjorn");
+    }
+
+    #[test]
+    fn zipf_is_heavy_tailed_and_in_range() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut counts = vec![0u32; 1000];
+        for _ in 0..200_000 {
+            counts[zipf(&mut rng, 1000) as usize] += 1;
+        }
+        assert!(
+            counts[0] > 20 * counts[500].max(1),
+            "{} vs {}",
+            counts[0],
+            counts[500]
+        );
+        assert_eq!(zipf(&mut rng, 1), 0);
+    }
+
+    #[test]
+    fn users_split_exactly_over_environments_and_populations() {
+        for k in [1, 2, 3, 5, 9] {
+            let plan = build(&SynthOptions {
+                users: 12_345,
+                environments: k,
+                ..SynthOptions::default()
+            });
+            assert_eq!(plan.envs.len(), k as usize);
+            assert_eq!(plan.envs.iter().map(|e| e.users).sum::<u64>(), 12_345);
+            for e in &plan.envs {
+                assert_eq!(e.pops.iter().map(|p| p.users).sum::<u64>(), e.users);
+            }
+        }
     }
 }

@@ -310,3 +310,37 @@ fn temp_helper_writes_a_loadable_export() {
     let t = read_export(&dir.path().join("export")).unwrap();
     assert_eq!(t.users.len() as u64, stats.users);
 }
+
+#[test]
+fn tiny_and_odd_shapes_load() {
+    for (users, environments) in [(0, 3), (1, 3), (7, 1), (50, 2), (400, 7)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("t");
+        let opts = SynthOptions {
+            users,
+            environments,
+            ..SynthOptions::default()
+        };
+        let stats = generate(&opts, &out, &|_, _, _| {}).unwrap();
+        assert_eq!(stats.users, users);
+        assert_eq!(stats.environments, environments as u64);
+        load_and_check(&out, &stats);
+    }
+}
+
+#[test]
+fn progress_reaches_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = std::cell::RefCell::new(BTreeMap::<String, (u64, u64)>::new());
+    let opts = SynthOptions {
+        users: 40_000,
+        ..SynthOptions::default()
+    };
+    let stats = generate(&opts, &dir.path().join("t"), &|phase, done, total| {
+        seen.borrow_mut().insert(phase.to_string(), (done, total));
+    })
+    .unwrap();
+    let seen = seen.into_inner();
+    assert_eq!(seen["users"], (stats.users, stats.users));
+    assert_eq!(seen["activities"], (stats.activities, stats.activities));
+}

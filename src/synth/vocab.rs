@@ -280,6 +280,19 @@ pub const APP_NAMES: &[&str] = &[
     "Data Catalog",
 ];
 
+pub const WORKER_NAMES: &[&str] = &[
+    "User Sync",
+    "Reporting Job",
+    "Billing Connector",
+    "CRM Sync",
+    "Audit Exporter",
+    "Provisioning Bot",
+    "Data Warehouse Loader",
+    "Ticket Bot",
+    "HR Feed",
+    "Backup Agent",
+];
+
 pub const CUSTOM_RESOURCES: &[(&str, &[&str])] = &[
     (
         "Orders API",
