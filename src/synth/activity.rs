@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::json::{Kind, Uid, derive, push_str, push_ts, push_uid, uid};
 use super::people::push_username;
-use super::plan::{EnvKind, EnvPlan, Plan, stream};
+use super::plan::{Access, EnvKind, EnvPlan, Plan, stream};
 
 /// Events per chunk; fixed, so output does not depend on the number of threads.
 pub const CHUNK_EVENTS: u64 = 32_768;
@@ -27,12 +27,13 @@ pub struct EnvCtx {
 impl EnvCtx {
     pub fn new(plan: &Plan, e: usize) -> EnvCtx {
         let env = &plan.envs[e];
-        let mut signon: Vec<(Uid, String)> = env
-            .apps
-            .iter()
-            .filter(|a| a.enabled && !a.is_worker())
-            .map(|a| (a.id, a.name.clone()))
-            .collect();
+        // Open applications (anyone in the environment may use them) are listed three times:
+        // most sign-ons go where everyone has access.
+        let mut signon: Vec<(Uid, String)> = Vec::new();
+        for a in env.apps.iter().filter(|a| a.enabled && !a.is_worker()) {
+            let times = if a.access == Access::Open { 3 } else { 1 };
+            signon.extend(std::iter::repeat_n((a.id, a.name.clone()), times));
+        }
         if env.kind == EnvKind::Administrators {
             // Administrators mostly sign on to the admin console.
             if let Some(console) = env.apps.iter().find(|a| a.kind == "PING_ONE_ADMIN_CONSOLE") {
@@ -232,9 +233,8 @@ pub fn activity_chunk(plan: &Plan, e: usize, ctx: &EnvCtx, chunk: u64) -> Activi
                 let (a, d) = SIGN_ON[rng.random_range(0..SIGN_ON.len())];
                 (action, desc) = (a, d);
                 b.extend_from_slice(b",\"actors\":{");
-                if a.starts_with("FLOW.")
-                    && let Some((app_id, app_name)) = ctx.signon.first()
-                {
+                if a.starts_with("FLOW.") && !ctx.signon.is_empty() {
+                    let (app_id, app_name) = &ctx.signon[rng.random_range(0..ctx.signon.len())];
                     push_client(&mut b, &quoted(*app_id), app_name, env.id);
                     b.push(b',');
                 }

@@ -80,7 +80,8 @@ pub fn user_chunk(plan: &Plan, env: &EnvPlan, chunk: u64) -> UserChunk {
             Some((now - rng.random_range(100 * MS_PER_DAY..400 * MS_PER_DAY)).max(created + 1000))
         } else {
             let v: f64 = rng.random();
-            let span = ((now - created) as f64 * v * v * v) as i64;
+            // Within the past year, mostly recent.
+            let span = ((now - created).min(365 * MS_PER_DAY) as f64 * v * v * v) as i64;
             Some((now - span - rng.random_range(0..3_600_000)).max(created + 1000))
         };
         let federated = env.kind == EnvKind::Workforce && rng.random_bool(0.3);
