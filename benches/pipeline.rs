@@ -16,7 +16,6 @@ use p1graph::graph::TenantGraph;
 use p1graph::report::Output;
 use p1graph::report::access::{RowFormat, write_access};
 use p1graph::resolve::{Access, Resolver};
-use p1graph::snapshot;
 use p1graph::synth::generate_to_temp;
 
 fn sizes() -> Vec<u64> {
@@ -29,12 +28,15 @@ fn sizes() -> Vec<u64> {
 
 fn pipeline(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     for users in sizes() {
-        let (dir, _stats) = generate_to_temp(users, 7).expect("generate tenant");
-        let t = read_export(dir.path()).expect("read export");
+        let (tmp, _stats) = generate_to_temp(users, 7).expect("generate tenant");
+        let dir = tmp.path().join("export");
+        let t = read_export(&dir).expect("read export");
         g.bench_with_input(BenchmarkId::new("read_export", users), &users, |b, _| {
-            b.iter(|| black_box(read_export(dir.path()).unwrap()))
+            b.iter(|| black_box(read_export(&dir).unwrap()))
         });
         g.bench_with_input(BenchmarkId::new("build_graph", users), &users, |b, _| {
             b.iter(|| black_box(TenantGraph::build(&t).graph.edge_count()))
@@ -61,21 +63,18 @@ fn pipeline(c: &mut Criterion) {
         });
         let out_dir = tempfile::tempdir().unwrap();
         let csv = out_dir.path().join("access.csv");
-        g.bench_with_input(BenchmarkId::new("write_access_csv", users), &users, |b, _| {
-            b.iter(|| {
-                let mut out = Output::create(Some(&csv)).unwrap();
-                let s = write_access(&r, RowFormat::Csv, &mut out, &|_, _| {}).unwrap();
-                out.finish().unwrap();
-                black_box(s.bytes)
-            })
-        });
-        let snap = out_dir.path().join("t.p1g");
-        g.bench_with_input(BenchmarkId::new("snapshot_save", users), &users, |b, _| {
-            b.iter(|| black_box(snapshot::save(&t, &snap).unwrap()))
-        });
-        g.bench_with_input(BenchmarkId::new("snapshot_load", users), &users, |b, _| {
-            b.iter(|| black_box(snapshot::load(&snap).unwrap().users.len()))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("write_access_csv", users),
+            &users,
+            |b, _| {
+                b.iter(|| {
+                    let mut out = Output::create(Some(&csv)).unwrap();
+                    let s = write_access(&r, RowFormat::Csv, &mut out, &|_, _| {}).unwrap();
+                    out.finish().unwrap();
+                    black_box(s.bytes)
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -19,6 +19,8 @@ pub enum Error {
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {

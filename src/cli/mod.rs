@@ -11,6 +11,7 @@ pub mod findings;
 pub mod progress;
 pub mod rules;
 pub mod summary;
+pub mod synth;
 
 use std::path::Path;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Rules(rules::Args),
     /// Print the tenant's shape in numbers.
     Summary(summary::Args),
+    /// Write a generated tenant (export format) for tests and benchmarks.
+    Synth(synth::Args),
 }
 
 pub fn parse() -> Cli {
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Findings(a) => findings::run(a, g),
         Command::Rules(a) => rules::run(a),
         Command::Summary(a) => summary::run(a, g),
+        Command::Synth(a) => synth::run(a, g),
     }
 }
 
