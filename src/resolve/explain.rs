@@ -49,6 +49,18 @@ pub fn find_identity(r: &Resolver, query: &str) -> Result<Identity, QueryError> 
         }
     }
     if hits.is_empty() {
+        // `ana.silva` for `ana.silva@example.com`
+        for (i, u) in t.users.iter().enumerate() {
+            if t.s(u.username)
+                .split('@')
+                .next()
+                .is_some_and(|l| l.eq_ignore_ascii_case(query))
+            {
+                hits.push(Identity::User(UserId::from_idx(i)));
+            }
+        }
+    }
+    if hits.is_empty() {
         for (i, u) in t.users.iter().enumerate() {
             if by_name(u.display_name) {
                 hits.push(Identity::User(UserId::from_idx(i)));

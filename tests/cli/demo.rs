@@ -10,7 +10,11 @@ fn demo() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("p1graph").unwrap().args(args).output().unwrap();
+    let out = Command::cargo_bin("p1graph")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -35,7 +39,14 @@ fn access_export_is_byte_identical_across_runs_and_destinations() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("a.csv");
     let (_, first, _) = run(&["access", "-q", "--input", &demo_arg()]);
-    let (code, _, _) = run(&["access", "-q", "--input", &demo_arg(), "--out", f.to_str().unwrap()]);
+    let (code, _, _) = run(&[
+        "access",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--out",
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&f).unwrap(), first);
     let (_, again, _) = run(&["access", "-q", "--input", &demo_arg()]);
@@ -74,7 +85,14 @@ fn findings_of_the_demo_in_three_formats() {
     insta::assert_snapshot!("demo_findings_csv", csv);
     let (_, json, _) = run(&["findings", "-q", "--input", &demo_arg(), "--format", "json"]);
     insta::assert_snapshot!("demo_findings_json", json);
-    let (_, table, _) = run(&["findings", "-q", "--input", &demo_arg(), "--format", "table"]);
+    let (_, table, _) = run(&[
+        "findings",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--format",
+        "table",
+    ]);
     insta::assert_snapshot!("demo_findings_table", table);
 }
 
@@ -82,11 +100,82 @@ fn findings_of_the_demo_in_three_formats() {
 fn analyze_writes_both_reports() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
-    let (code, stdout, _) = run(&["analyze", "-q", "--input", &demo_arg(), "--out", out.to_str().unwrap()]);
+    let (code, stdout, _) = run(&[
+        "analyze",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert!(stdout.contains("privileged admins"));
     let (_, access, _) = run(&["access", "-q", "--input", &demo_arg()]);
-    assert_eq!(std::fs::read_to_string(out.join("access.csv")).unwrap(), access);
+    assert_eq!(
+        std::fs::read_to_string(out.join("access.csv")).unwrap(),
+        access
+    );
     let (_, findings, _) = run(&["findings", "-q", "--input", &demo_arg()]);
-    assert_eq!(std::fs::read_to_string(out.join("findings.csv")).unwrap(), findings);
+    assert_eq!(
+        std::fs::read_to_string(out.join("findings.csv")).unwrap(),
+        findings
+    );
+}
+
+#[test]
+fn explain_a_role_through_a_nesting_chain() {
+    let (code, out, _) = run(&[
+        "explain",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--identity",
+        "rui.costa",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains(
+        "group:Ops Engineers -> group:Operations -> group:IT Department -> group:All IT"
+    ));
+    insta::assert_snapshot!("demo_explain_rui", out);
+}
+
+#[test]
+fn explain_says_which_group_is_missing_for_all_groups() {
+    let (code, out, _) = run(&[
+        "explain",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--identity",
+        "carlos.mendes",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("ALL_GROUPS: not a member of Finance"));
+    insta::assert_snapshot!("demo_explain_carlos", out);
+}
+
+#[test]
+fn explain_a_worker_application_and_filter_one_entitlement() {
+    let (code, out, _) = run(&[
+        "explain",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--identity",
+        "CI Deployer",
+        "--entitlement",
+        "Environment Admin",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("demo_explain_ci_deployer", out);
+    let (code, _, err) = run(&[
+        "explain",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--identity",
+        "nobody-at-all",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no identity matches `nobody-at-all`"), "{err}");
 }

@@ -1,4 +1,6 @@
 //! The integration tests: one binary (link time matters on two cores), one module per area.
 
+mod demo;
+mod errors;
 mod oracle;
 mod rules;
