@@ -12,6 +12,7 @@ pub mod progress;
 pub mod rules;
 pub mod summary;
 pub mod synth;
+pub mod usage;
 
 use std::path::Path;
 
@@ -52,6 +53,8 @@ pub enum Command {
     Rules(rules::Args),
     /// Print the tenant's shape in numbers.
     Summary(summary::Args),
+    /// Last use per identity, role entitlement and application, from the activity ledger.
+    Usage(usage::Args),
     /// Write a generated tenant (export format) for tests and benchmarks.
     Synth(synth::Args),
 }
@@ -70,6 +73,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Rules(a) => rules::run(a),
         Command::Summary(a) => summary::run(a, g),
         Command::Synth(a) => synth::run(a, g),
+        Command::Usage(a) => usage::run(a, g),
     }
 }
 

@@ -3,6 +3,8 @@
 //! Folding is incremental: a ledger carried from an earlier snapshot absorbs newer events and
 //! the newly observed period, so usage history outlives PingOne's 14-day audit window.
 
+pub mod views;
+
 use rustc_hash::FxHashMap;
 
 use crate::model::usage::{ActorUsage, AppUse, Period, UsageLedger};

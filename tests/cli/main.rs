@@ -4,3 +4,4 @@ mod demo;
 mod errors;
 mod oracle;
 mod rules;
+mod usage;

@@ -1,0 +1,175 @@
+//! What the usage ledger says per identity, per role entitlement and per application.
+//!
+//! Every "unused" judgement is qualified by the period the ledger actually observed: a role is
+//! reported `unused` only when the window it is judged over is fully covered; otherwise
+//! `not observed`.
+
+use rayon::prelude::*;
+
+use crate::model::*;
+use crate::resolve::{Access, Identity, Resolver};
+
+/// One identity's usage.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IdentityUsage {
+    pub identity_type: &'static str,
+    pub identity_id: String,
+    pub identity_name: String,
+    pub enabled: bool,
+    pub last_sign_on: String,
+    pub last_activity: String,
+    pub last_admin_action: String,
+    pub privileged_roles: usize,
+}
+
+/// One role entitlement with its holder's last admin action.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoleUsage {
+    pub identity_type: &'static str,
+    pub identity_id: String,
+    pub identity_name: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope_type: String,
+    pub scope_id: String,
+    pub privileged: bool,
+    pub last_admin_action: String,
+    /// `used`, `unused` (no admin action in the window, window fully observed) or `not observed`.
+    pub status: &'static str,
+}
+
+/// One application's use.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AppUsage {
+    pub application_id: String,
+    pub application_name: String,
+    pub environment_id: String,
+    pub users_with_access: usize,
+    pub active_7d: usize,
+    pub active_30d: usize,
+    pub active_90d: usize,
+    pub never_used: usize,
+}
+
+fn ts(t: Option<Ts>) -> String {
+    t.map_or(String::new(), |t| t.to_rfc3339())
+}
+
+/// All three views. `window_days` is the window a role must have been used in; `only` restricts to
+/// one identity.
+pub fn compute(
+    r: &Resolver,
+    as_of: Ts,
+    window_days: i64,
+    only: Option<Identity>,
+) -> (Vec<IdentityUsage>, Vec<RoleUsage>, Vec<AppUsage>) {
+    let t = r.t;
+    let from = as_of.minus_days(window_days);
+    let observed = t.usage.covers(from, as_of);
+    let ids: Vec<Identity> = match only {
+        Some(i) => vec![i],
+        None => r.identities_in_order(),
+    };
+    type Part = (Vec<IdentityUsage>, Vec<RoleUsage>, Vec<(AppId, Option<Ts>)>);
+    let parts: Vec<Part> = ids
+        .par_chunks(2048)
+        .map_init(Access::default, |a, chunk| {
+            let mut iu = Vec::new();
+            let mut ru = Vec::new();
+            let mut au = Vec::new();
+            for &id in chunk {
+                r.resolve(id, a);
+                let (pid, name, _, enabled) = crate::report::access::identity_columns(t, id);
+                let sym = t.strings.get(pid).unwrap_or(Sym::EMPTY);
+                let actor = t.usage.actor(sym);
+                let last_admin = actor.and_then(|x| x.last_admin_action);
+                let privileged = a
+                    .roles
+                    .iter()
+                    .filter(|e| !t.role_is_read_only(e.role))
+                    .count();
+                let last_sign_on = match id {
+                    Identity::User(u) => t.users[u.idx()].last_sign_on,
+                    _ => None,
+                };
+                if actor.is_some() || !a.roles.is_empty() || only.is_some() {
+                    iu.push(IdentityUsage {
+                        identity_type: id.type_str(),
+                        identity_id: pid.into(),
+                        identity_name: name.into(),
+                        enabled,
+                        last_sign_on: ts(last_sign_on),
+                        last_activity: ts(actor.and_then(|x| x.last_activity)),
+                        last_admin_action: ts(last_admin),
+                        privileged_roles: privileged,
+                    });
+                }
+                for e in &a.roles {
+                    let status = if last_admin.is_some_and(|l| l >= from) {
+                        "used"
+                    } else if observed {
+                        "unused"
+                    } else {
+                        "not observed"
+                    };
+                    ru.push(RoleUsage {
+                        identity_type: id.type_str(),
+                        identity_id: pid.into(),
+                        identity_name: name.into(),
+                        role_id: t.s(e.role_id).into(),
+                        role_name: e
+                            .role
+                            .map_or(String::new(), |x| t.s(t.roles[x.idx()].name).into()),
+                        scope_type: t.scope_kind_str(e.scope.kind).into(),
+                        scope_id: t.s(e.scope.id).into(),
+                        privileged: !t.role_is_read_only(e.role),
+                        last_admin_action: ts(last_admin),
+                        status,
+                    });
+                }
+                if let Identity::User(u) = id {
+                    let uid = t.users[u.idx()].id;
+                    for e in &a.apps {
+                        au.push((e.app, t.usage.app_use(uid, t.applications[e.app.idx()].id)));
+                    }
+                }
+            }
+            (iu, ru, au)
+        })
+        .collect();
+    let mut identities = Vec::new();
+    let mut roles = Vec::new();
+    let mut apps: Vec<AppUsage> = t
+        .applications
+        .iter()
+        .map(|a| AppUsage {
+            application_id: t.s(a.id).into(),
+            application_name: t.s(a.name).into(),
+            environment_id: t.s(t.environments[a.env.idx()].id).into(),
+            users_with_access: 0,
+            active_7d: 0,
+            active_30d: 0,
+            active_90d: 0,
+            never_used: 0,
+        })
+        .collect();
+    for (iu, ru, au) in parts {
+        identities.extend(iu);
+        roles.extend(ru);
+        for (app, last) in au {
+            let x = &mut apps[app.idx()];
+            x.users_with_access += 1;
+            match last {
+                None => x.never_used += 1,
+                Some(l) => {
+                    x.active_7d += (l >= as_of.minus_days(7)) as usize;
+                    x.active_30d += (l >= as_of.minus_days(30)) as usize;
+                    x.active_90d += (l >= as_of.minus_days(90)) as usize;
+                }
+            }
+        }
+    }
+    apps.retain(|a| a.users_with_access > 0);
+    apps.sort_by(|a, b| a.application_id.cmp(&b.application_id));
+    (identities, roles, apps)
+}
