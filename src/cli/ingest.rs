@@ -14,7 +14,8 @@ use secrecy::SecretString;
 
 use crate::pingone::{self, IngestConfig, IngestError, IngestProgress, Region, RequestConfig};
 
-#[derive(Debug, clap::Args)]
+/// `Debug` is written by hand so that `--client-secret` never shows up in a debug print.
+#[derive(clap::Args)]
 pub struct IngestArgs {
     /// The environment that holds the worker application (often "Administrators").
     #[arg(long, value_name = "ENV")]
@@ -73,6 +74,31 @@ pub struct IngestArgs {
     /// Width of one activities query, in hours (testing).
     #[arg(long, hide = true, default_value_t = 24)]
     pub activity_window_hours: u64,
+}
+
+impl std::fmt::Debug for IngestArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestArgs")
+            .field("environment_id", &self.environment_id)
+            .field("client_id", &self.client_id)
+            .field("region", &self.region)
+            .field("out", &self.out)
+            .field("client_secret_file", &self.client_secret_file)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("api_url", &self.api_url)
+            .field("auth_url", &self.auth_url)
+            .field("environments", &self.environments)
+            .field("activities_since", &self.activities_since)
+            .field("no_activities", &self.no_activities)
+            .field("max_rps", &self.max_rps)
+            .field("concurrency", &self.concurrency)
+            .field("plan", &self.plan)
+            .field("compress", &self.compress)
+            .finish_non_exhaustive()
+    }
 }
 
 impl IngestArgs {
@@ -149,10 +175,11 @@ impl IngestArgs {
 /// Progress bars on stderr.
 struct Bars {
     bar: ProgressBar,
+    quiet: bool,
 }
 
 impl Bars {
-    fn new(visible: bool) -> Self {
+    fn new(visible: bool, quiet: bool) -> Self {
         let bar = ProgressBar::with_draw_target(
             None,
             if visible {
@@ -162,7 +189,7 @@ impl Bars {
             },
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        Bars { bar }
+        Bars { bar, quiet }
     }
 }
 
@@ -194,8 +221,11 @@ impl IngestProgress for Bars {
         self.bar.inc(n);
     }
     fn note(&self, message: &str) {
-        // Notes are shown even when the bar is hidden (they matter: estimates, missing roles).
-        self.bar.suspend(|| eprintln!("{message}"));
+        // Notes are shown even when the bar is hidden (estimates, missing roles); with `-q` only
+        // warnings are.
+        if !self.quiet || message.starts_with("WARNING") {
+            self.bar.suspend(|| eprintln!("{message}"));
+        }
     }
 }
 
@@ -214,7 +244,7 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, IngestError> {
         return Ok(0);
     }
     let visible = !quiet && std::io::stderr().is_terminal();
-    let bars = Bars::new(visible);
+    let bars = Bars::new(visible, quiet);
     let result = pingone::ingest_blocking(cfg, secret, &bars);
     bars.bar.finish_and_clear();
     let report = result?;

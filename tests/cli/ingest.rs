@@ -19,7 +19,11 @@ fn mini() -> PathBuf {
 }
 
 fn cmd(mock: &MockPingOne, out: &Path) -> Command {
-    let mut c = Command::cargo_bin("p1graph").expect("binary");
+    Command::from_std(std_cmd(mock, out))
+}
+
+fn std_cmd(mock: &MockPingOne, out: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"));
     c.env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())
@@ -730,4 +734,76 @@ fn measure_large_tenant() {
         requests as f64 / 20.0 / 3600.0
     );
     println!("{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_403_after_success_is_load_and_retried() {
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::StatusAfter {
+                path_suffix: "/roleAssignments".into(),
+                status: 403,
+                after: 1,
+                times: 2,
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    run_ok(&mock, &out);
+    assert_equivalent(&out);
+    assert_eq!(mock.log().iter().filter(|l| l.status == 403).count(), 2);
+    assert_eq!(manifest(&out)["coverage"], serde_json::json!([]));
+}
+
+#[test]
+fn ctrl_c_leaves_no_output_and_says_what_was_collected() {
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::Slow {
+                path_suffix: "/groups".into(),
+                millis: 30_000,
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    let mut c = std_cmd(&mock, &out);
+    let child = c
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the ingest is past the users (the groups request is held by the mock).
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while mock.count(&format!("{ADMIN_ENV}/users")) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the ingest never reached the users"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("3 users"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no temporary directory left"
+    );
 }

@@ -42,6 +42,13 @@ pub enum Fault {
         times: Option<u32>,
         retry_after: Option<u64>,
     },
+    /// Answer `status` `times` times, but only after `after` matching requests succeeded.
+    StatusAfter {
+        path_suffix: String,
+        status: u16,
+        after: u32,
+        times: u32,
+    },
     /// A 200 with a body that is not JSON, `times` times.
     Malformed { path_suffix: String, times: u32 },
     /// HTTP 500 on page `page` (1-based) of a matching collection.
@@ -580,6 +587,18 @@ impl Mock {
                         return r;
                     }
                 }
+                Fault::StatusAfter {
+                    path_suffix,
+                    status,
+                    after,
+                    times,
+                } if hit(path_suffix) => {
+                    let mut hits = self.fault_hits.lock().unwrap();
+                    hits[i] += 1;
+                    if hits[i] > *after && hits[i] <= after + times {
+                        return error_for(*status);
+                    }
+                }
                 Fault::Malformed { path_suffix, times } if hit(path_suffix) => {
                     let mut hits = self.fault_hits.lock().unwrap();
                     if hits[i] < *times {
@@ -709,7 +728,7 @@ impl Mock {
                                 })
                             })
                             .collect();
-                        acts.sort_by(|a, b| b.0.cmp(&a.0));
+                        acts.sort_by_key(|a| std::cmp::Reverse(a.0));
                         let acts: Vec<Value> = acts.into_iter().map(|(_, a)| a).collect();
                         self.page(path, &q, "activities", &acts, offset, limit, drop_include)
                     }
