@@ -111,7 +111,7 @@ impl<'a> Run<'a> {
     }
 
     fn gap(&self, collection: &str, status: &str, detail: String) {
-        tracing::warn!(collection, status, detail = %detail, "coverage gap");
+        tracing::info!(collection, status, detail = %detail, "coverage gap");
         lock(&self.coverage).push(CoverageEntry {
             collection: collection.to_string(),
             status: status.to_string(),

@@ -203,7 +203,7 @@ pub async fn ingest(
     let started = std::time::Instant::now();
     let result = tokio::select! {
         r = collect::run(&api, &cfg, progress, &counters) => r,
-        _ = tokio::signal::ctrl_c() => Err(IngestError::Interrupted { progress: counters.summary() }),
+        _ = interrupted() => Err(IngestError::Interrupted { progress: counters.summary() }),
     };
     let mut report = result?;
     report.requests = api
@@ -214,6 +214,36 @@ pub async fn ingest(
     report.token_requests = api.token_requests();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Ctrl-C, or on Unix also SIGTERM: either way the export is abandoned cleanly. A signal that
+/// cannot be listened to never fires (rather than interrupting at once).
+async fn interrupted() {
+    async fn ctrl_c() {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    if term.recv().await.is_none() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c().await;
 }
 
 /// [`ingest`] on a runtime of its own, for callers that are not async.

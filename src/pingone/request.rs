@@ -51,10 +51,18 @@ impl Default for RequestConfig {
     }
 }
 
-/// A token bucket of depth one: requests are spaced `1/rate` apart.
+/// A token bucket of depth one: requests are spaced `1/rate` apart. When the server still
+/// answers `429`, the rate drops by a fifth (at most once per second, so that one burst of
+/// concurrent `429`s counts once, and never below one request per second): PingOne's limits are
+/// per license and shared, so the configured rate may simply be too high.
 pub struct RateLimiter {
+    state: Mutex<LimiterState>,
+}
+
+struct LimiterState {
     interval: Duration,
-    next: Mutex<Instant>,
+    next: Instant,
+    last_slowdown: Option<Instant>,
 }
 
 impl RateLimiter {
@@ -65,20 +73,43 @@ impl RateLimiter {
             1.0
         };
         RateLimiter {
-            interval: Duration::from_secs_f64(1.0 / rps),
-            next: Mutex::new(Instant::now()),
+            state: Mutex::new(LimiterState {
+                interval: Duration::from_secs_f64(1.0 / rps),
+                next: Instant::now(),
+                last_slowdown: None,
+            }),
         }
     }
 
     pub async fn acquire(&self) {
         let at = {
-            let mut next = self.next.lock().await;
+            let mut st = self.state.lock().await;
             let now = Instant::now();
-            let at = (*next).max(now);
-            *next = at + self.interval;
+            let at = st.next.max(now);
+            st.next = at + st.interval;
             at
         };
         tokio::time::sleep_until(at.into()).await;
+    }
+
+    /// The server throttled us: lower the rate. Returns the new rate when it changed.
+    pub async fn slow_down(&self) -> Option<f64> {
+        let mut st = self.state.lock().await;
+        let now = Instant::now();
+        if st
+            .last_slowdown
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        st.last_slowdown = Some(now);
+        st.interval = st.interval.mul_f64(1.25).min(Duration::from_secs(1));
+        Some(1.0 / st.interval.as_secs_f64())
+    }
+
+    /// The current rate in requests per second.
+    pub async fn rate(&self) -> f64 {
+        1.0 / self.state.lock().await.interval.as_secs_f64()
     }
 }
 
@@ -263,6 +294,17 @@ impl Api {
                         });
                     }
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    if last.starts_with("HTTP 429") {
+                        let limiter = match group {
+                            RateGroup::General => &self.general,
+                            RateGroup::Activities => &self.activities,
+                        };
+                        if let Some(rate) = limiter.slow_down().await {
+                            tracing::info!(
+                                "throttled by the server: client rate lowered to {rate:.1} requests/s"
+                            );
+                        }
+                    }
                     let delay = self.backoff(attempt, after);
                     tracing::info!(path = %path, attempt, delay_ms = delay.as_millis() as u64, "retrying: {last}");
                     tokio::time::sleep(delay).await;
@@ -294,7 +336,12 @@ impl Api {
         let err: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
         let code = err.code();
         match status {
-            401 if !*refreshed => {
+            401 if !*refreshed
+                && matches!(
+                    code.as_deref(),
+                    None | Some("INVALID_TOKEN" | "ACCESS_FAILED")
+                ) =>
+            {
                 // Expired or revoked token: get a new one, once per request.
                 *refreshed = true;
                 self.tokens.invalidate(generation).await;
@@ -366,6 +413,20 @@ fn jitter_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn throttling_lowers_the_rate_once_per_second() {
+        let l = RateLimiter::new(100.0);
+        let r = l.slow_down().await.expect("first slowdown applies");
+        assert!((r - 80.0).abs() < 0.01, "{r}");
+        assert_eq!(l.slow_down().await, None, "a burst of 429s counts once");
+        assert!((l.rate().await - 80.0).abs() < 0.01);
+        let slow = RateLimiter::new(1.0);
+        assert!(
+            (slow.slow_down().await.unwrap() - 1.0).abs() < 0.01,
+            "never below 1 rps"
+        );
+    }
 
     #[test]
     fn jitter_is_a_fraction() {

@@ -698,6 +698,11 @@ fn measure_large_tenant() {
         },
     );
     let out = tmp.path().join("out");
+    // The client's limit: just under the server's by default; set it above to exercise 429s.
+    let client_rps: f64 = std::env::var("P1GRAPH_MEASURE_CLIENT_RPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(rps as f64 * 0.95);
     let started = Instant::now();
     let o = Command::cargo_bin("p1graph")
         .unwrap()
@@ -713,12 +718,7 @@ fn measure_large_tenant() {
         .arg("--out")
         .arg(&out)
         .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
-        .args([
-            "--max-rps",
-            &(rps as f64 * 0.95).to_string(),
-            "--concurrency",
-            "8",
-        ])
+        .args(["--max-rps", &client_rps.to_string(), "--concurrency", "8"])
         .output()
         .unwrap();
     let elapsed = started.elapsed();
@@ -728,7 +728,7 @@ fn measure_large_tenant() {
     let t = p1graph::export::read_export(&out).unwrap();
     assert_eq!(t.users.len() as u64, users);
     println!(
-        "measure: {users} users, {groups} groups, server limit {rps} rps: {requests} requests ({:.1} per 1,000 users), {throttled} throttled, {:.1} s; at 20 rps this is {:.1} h",
+        "measure: {users} users, {groups} groups, server limit {rps} rps, client limit {client_rps} rps: {requests} requests ({:.1} per 1,000 users), {throttled} throttled, {:.1} s; at 20 rps this is {:.1} h",
         requests as f64 * 1000.0 / users as f64,
         elapsed.as_secs_f64(),
         requests as f64 / 20.0 / 3600.0

@@ -123,6 +123,8 @@ pub struct Logged {
 #[derive(Default)]
 struct EnvData {
     lists: HashMap<String, Vec<Value>>,
+    /// (collection, id) of every listed object, for subject lookups.
+    ids: std::collections::HashSet<(String, String)>,
     /// user -> direct group ids.
     memberships: HashMap<String, Vec<String>>,
     parents: HashMap<String, Vec<Value>>,
@@ -223,7 +225,13 @@ fn load(dir: &Path) -> Data {
             "gateways",
             "activities",
         ] {
-            ed.lists.insert(name.to_string(), read_jsonl(&p.join(name)));
+            let items = read_jsonl(&p.join(name));
+            for it in &items {
+                if let Some(id) = it["id"].as_str() {
+                    ed.ids.insert((name.to_string(), id.to_string()));
+                }
+            }
+            ed.lists.insert(name.to_string(), items);
         }
         for w in read_jsonl(&p.join("user_memberships")) {
             let (_, user, item) = unwrap_child(w);
@@ -741,10 +749,7 @@ impl Mock {
                 let Some(ed) = self.data.envs.get(*env) else {
                     return error_for(404);
                 };
-                let exists = ed
-                    .lists
-                    .get(*kind)
-                    .is_some_and(|l| l.iter().any(|x| x["id"].as_str() == Some(id)));
+                let exists = ed.ids.contains(&(kind.to_string(), id.to_string()));
                 if !exists {
                     return error_for(404);
                 }
