@@ -173,25 +173,63 @@ impl<'a> Run<'a> {
     async fn users(&self, env: &str) -> Result<(Option<Vec<String>>, bool), IngestError> {
         let collection = format!("environments/{env}/users");
         let mcoll = format!("environments/{env}/user_memberships");
-        let q = ListQuery::new(format!("/environments/{env}/users"))
-            .param("limit", self.limit())
-            .param("include", "memberOfGroupIDs");
+        let mut include = true;
+        loop {
+            let mut q =
+                ListQuery::new(format!("/environments/{env}/users")).param("limit", self.limit());
+            if include {
+                q = q.param("include", "memberOfGroupIDs");
+            }
+            let mut pages = 0u64;
+            let r = self.users_pages(&q, &collection, &mcoll, &mut pages).await;
+            match r {
+                Ok((ids, carried)) => {
+                    lock(&self.out).touch(&collection)?;
+                    return Ok((Some(ids), carried));
+                }
+                // PingOne documents `include` on single-user reads only: a list that rejects it
+                // is read again without it (memberships then come from per-group listings).
+                Err(PagingError::Request(RequestError::Status { status: 400, .. }))
+                    if include && pages == 0 =>
+                {
+                    tracing::info!(
+                        "the users list rejected include=memberOfGroupIDs; reading it without"
+                    );
+                    include = false;
+                }
+                Err(e) => {
+                    self.classify(&collection, e)?;
+                    self.gap(&mcoll, "denied", "users are not readable".into());
+                    return Ok((None, false));
+                }
+            }
+        }
+    }
+
+    async fn users_pages(
+        &self,
+        q: &ListQuery,
+        collection: &str,
+        mcoll: &str,
+        pages: &mut u64,
+    ) -> Result<(Vec<String>, bool), PagingError> {
         let mut ids = Vec::new();
         let mut carried = false;
-        let r = for_each_page(self.api, &q, false, |page| {
+        for_each_page(self.api, q, false, |page| {
+            *pages += 1;
             let mut out = lock(&self.out);
             let mut memberships = 0u64;
             for u in &page {
-                out.write(&collection, u)?;
+                out.write(collection, u)?;
                 let Some(uid) = u.get("id").and_then(Value::as_str) else {
                     continue;
                 };
                 ids.push(uid.to_string());
                 if let Some(gids) = u.get("memberOfGroupIDs").and_then(Value::as_array) {
                     carried = true;
-                    out.touch(&mcoll)?;
+                    out.touch(mcoll)?;
                     for g in gids.iter().filter_map(Value::as_str) {
-                        out.write_child(&mcoll, "USER", uid, &json!({"id": g, "type": "DIRECT"}))?;
+                        out.write_child(mcoll, "USER", uid, &json!({"id": g, "type": "DIRECT"}))?;
                         memberships += 1;
                     }
                 }
@@ -201,18 +239,8 @@ impl<'a> Run<'a> {
             self.progress.advance(page.len() as u64);
             Ok(())
         })
-        .await;
-        match r {
-            Ok(_) => {
-                lock(&self.out).touch(&collection)?;
-                Ok((Some(ids), carried))
-            }
-            Err(e) => {
-                self.classify(&collection, e)?;
-                self.gap(&mcoll, "denied", "users are not readable".into());
-                Ok((None, false))
-            }
-        }
+        .await?;
+        Ok((ids, carried))
     }
 
     async fn env_lists(&self, env: &str) -> Result<EnvLists, IngestError> {

@@ -807,3 +807,26 @@ fn ctrl_c_leaves_no_output_and_says_what_was_collected() {
         "no temporary directory left"
     );
 }
+
+#[test]
+fn a_users_list_that_rejects_include_is_read_without_it() {
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            reject_include_on_lists: true,
+            max_page: 4,
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    run_ok(&mock, &out);
+    assert_equivalent(&out);
+    let log = mock.log();
+    assert_eq!(
+        log.iter().filter(|l| l.status == 400).count(),
+        2,
+        "one rejected request per environment"
+    );
+    assert!(log.iter().any(|l| l.query.contains("memberOfGroups")));
+}

@@ -80,6 +80,9 @@ pub struct MockOptions {
     pub max_page: usize,
     /// Serve `memberOfGroupIDs` on users when asked with `include=`.
     pub include_member_ids: bool,
+    /// Answer `400 INVALID_REQUEST` to a users list with `include=` (the spec documents the
+    /// include on single-user reads only).
+    pub reject_include_on_lists: bool,
     /// `_embedded` key of `GET /groups/{id}/memberOfGroups`.
     pub nesting_key: &'static str,
     /// Leave `_embedded` out of empty pages.
@@ -100,6 +103,7 @@ impl Default for MockOptions {
             token_ttl_secs: 3600,
             max_page: 1000,
             include_member_ids: true,
+            reject_include_on_lists: false,
             nesting_key: "groupMemberships",
             omit_empty_embedded: false,
             faults: Vec::new(),
@@ -677,6 +681,9 @@ impl Mock {
                 };
                 match *coll {
                     "users" => {
+                        if self.opts.reject_include_on_lists && get(&q, "include").is_some() {
+                            return error(400, "INVALID_REQUEST", "INVALID_PARAMETER");
+                        }
                         let mut users: Vec<Value> = match filter {
                             None => items.clone(),
                             Some(f) => {
