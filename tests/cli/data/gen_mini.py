@@ -1,3 +1,6 @@
+# Regenerates tests/cli/data/mini (run from tests/cli/data): a small two-environment tenant in the
+# export format, PingOne-shaped, with nesting (incl. a cycle), custom role, worker apps, grants,
+# scopes, a gateway and activities. Deterministic ids (uuid5).
 import json, uuid, os
 NS = uuid.UUID("6f1c2a4e-0b7d-4c1e-9a55-3d2f8e6b1c00")
 def U(name): return str(uuid.uuid5(NS, name))
