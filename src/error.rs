@@ -21,6 +21,8 @@ pub enum Error {
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
+    #[error(transparent)]
+    Ingest(#[from] crate::pingone::error::IngestError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {
@@ -78,6 +80,7 @@ impl Error {
             Error::Usage { help, .. } => help.clone(),
             Error::Read(e) => e.help(),
             Error::Input(e) => e.help(),
+            Error::Ingest(e) => e.help(),
             _ => None,
         }
     }

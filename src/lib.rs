@@ -22,6 +22,7 @@ pub mod findings;
 pub mod graph;
 pub mod input;
 pub mod model;
+pub mod pingone;
 pub mod report;
 pub mod resolve;
 pub mod synth;

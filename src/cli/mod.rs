@@ -8,6 +8,7 @@ pub mod access;
 pub mod analyze;
 pub mod explain;
 pub mod findings;
+pub mod ingest;
 pub mod progress;
 pub mod rules;
 pub mod summary;
@@ -37,12 +38,17 @@ pub struct Globals {
     /// No progress bars and no warnings on standard error.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// More log output on standard error (-v, -vv, -vvv). The client secret never appears.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the main job: access export, findings and a short summary into a report directory.
     Analyze(analyze::Args),
+    /// Pull a whole PingOne organization through a read-only worker application.
+    Ingest(ingest::IngestArgs),
     /// Write the effective-access export (every identity's entitlements, with the path behind each).
     Access(access::Args),
     /// Show every path to an identity's entitlements, and why applications are denied.
@@ -65,7 +71,9 @@ pub fn parse() -> Cli {
 
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.globals;
+    init_logging(g.verbose);
     match cli.command {
+        Command::Ingest(a) => Ok(ingest::run(a, g.quiet)?),
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
         Command::Explain(a) => explain::run(a, g),
@@ -75,6 +83,23 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Synth(a) => synth::run(a, g),
         Command::Usage(a) => usage::run(a, g),
     }
+}
+
+/// Logs go to standard error. Dependencies stay at `warn` at every verbosity: their traces could
+/// show request headers.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "warn,p1graph={level}"
+        )))
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Loads `--input` with a spinner, and reports tolerated input problems on standard error.

@@ -2,6 +2,8 @@
 
 mod demo;
 mod errors;
+mod ingest;
 mod oracle;
 mod rules;
+mod support;
 mod usage;

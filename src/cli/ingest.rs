@@ -1,0 +1,285 @@
+//! `p1graph ingest`: read a PingOne organization live into an offline export directory.
+//!
+//! Owns the terminal side of the ingest: flags, where the secret comes from (environment,
+//! file, hidden prompt; a warning for `--client-secret`), progress bars (hidden when quiet or
+//! when stderr is not a terminal), the estimate for `--plan`, and the final summary with the
+//! coverage table. The work itself is `crate::pingone::ingest`.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use secrecy::SecretString;
+
+use crate::pingone::{self, IngestConfig, IngestError, IngestProgress, Region, RequestConfig};
+
+/// `Debug` is written by hand so that `--client-secret` never shows up in a debug print.
+#[derive(clap::Args)]
+pub struct IngestArgs {
+    /// The environment that holds the worker application (often "Administrators").
+    #[arg(long, value_name = "ENV")]
+    pub environment_id: String,
+    /// The worker application's client id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// PingOne region of the organization.
+    #[arg(long, default_value = "NA", value_name = "NA|EU|CA|AU|SG|AP")]
+    pub region: Region,
+    /// The export directory to write (replaced atomically at the end).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Read the client secret from this file (first line). Default: $P1GRAPH_CLIENT_SECRET, or a prompt.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// The client secret on the command line (leaks into shell history; prefer the environment).
+    #[arg(long, value_name = "SECRET", hide_default_value = true)]
+    pub client_secret: Option<String>,
+    /// Management API base, including `/v1` (overrides the region).
+    #[arg(long, env = "P1GRAPH_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Auth host; the token is requested at `{URL}/{ENV}/as/token` (overrides the region).
+    #[arg(long, env = "P1GRAPH_AUTH_URL", value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// Only these environments (comma separated ids). Default: every environment the worker sees.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub environments: Option<Vec<String>>,
+    /// Start of the activities window (RFC 3339). Default: capture time minus 14 days.
+    #[arg(long, value_name = "RFC3339")]
+    pub activities_since: Option<jiff::Timestamp>,
+    /// Do not read activities.
+    #[arg(long)]
+    pub no_activities: bool,
+    /// Client-side request rate limit (requests per second).
+    #[arg(long, default_value_t = 20.0, value_name = "N")]
+    pub max_rps: f64,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Print the request estimate and exit.
+    #[arg(long)]
+    pub plan: bool,
+    /// Write `.jsonl.zst` files.
+    #[arg(long)]
+    pub compress: bool,
+    /// Page size of list requests (testing).
+    #[arg(long, hide = true, default_value_t = 1000)]
+    pub page_size: u32,
+    /// First retry delay in milliseconds (testing).
+    #[arg(long, hide = true, default_value_t = 500)]
+    pub retry_base_ms: u64,
+    /// Retries per request before giving up.
+    #[arg(long, hide = true, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Width of one activities query, in hours (testing).
+    #[arg(long, hide = true, default_value_t = 24)]
+    pub activity_window_hours: u64,
+}
+
+impl std::fmt::Debug for IngestArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestArgs")
+            .field("environment_id", &self.environment_id)
+            .field("client_id", &self.client_id)
+            .field("region", &self.region)
+            .field("out", &self.out)
+            .field("client_secret_file", &self.client_secret_file)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("api_url", &self.api_url)
+            .field("auth_url", &self.auth_url)
+            .field("environments", &self.environments)
+            .field("activities_since", &self.activities_since)
+            .field("no_activities", &self.no_activities)
+            .field("max_rps", &self.max_rps)
+            .field("concurrency", &self.concurrency)
+            .field("plan", &self.plan)
+            .field("compress", &self.compress)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestArgs {
+    /// The validated library configuration.
+    pub fn config(&self) -> Result<IngestConfig, IngestError> {
+        let mut cfg = IngestConfig::new(&self.environment_id, &self.client_id, self.out.clone());
+        cfg.region = self.region;
+        cfg.api_url = self.api_url.clone().filter(|s| !s.is_empty());
+        cfg.auth_url = self.auth_url.clone().filter(|s| !s.is_empty());
+        cfg.environments = self
+            .environments
+            .clone()
+            .map(|v| v.into_iter().filter(|s| !s.is_empty()).collect());
+        cfg.activities_since = self.activities_since;
+        cfg.activities = !self.no_activities;
+        cfg.compress = self.compress;
+        cfg.page_size = self.page_size;
+        if self.activity_window_hours == 0 {
+            return Err(IngestError::Config(
+                "the activity window must be at least one hour".into(),
+            ));
+        }
+        cfg.activity_window = Duration::from_secs(self.activity_window_hours * 3600);
+        cfg.request = RequestConfig {
+            max_rps: self.max_rps,
+            activities_rps: self.max_rps.min(8.0),
+            concurrency: self.concurrency,
+            max_retries: self.max_retries,
+            retry_base: Duration::from_millis(self.retry_base_ms),
+        };
+        Ok(cfg)
+    }
+
+    /// The secret: `--client-secret` (with a warning), `$P1GRAPH_CLIENT_SECRET`,
+    /// `--client-secret-file`, or a hidden prompt when stdin is a terminal.
+    fn secret(&self) -> Result<SecretString, IngestError> {
+        if let Some(s) = &self.client_secret {
+            eprintln!(
+                "warning: --client-secret leaks the secret into shell history and the process list; \
+                 use P1GRAPH_CLIENT_SECRET or --client-secret-file"
+            );
+            return Ok(SecretString::from(s.clone()));
+        }
+        if let Some(path) = &self.client_secret_file {
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .and_then(|mut f| f.read_to_string(&mut text))
+                .map_err(|source| IngestError::SecretFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            let line = text.lines().next().unwrap_or("").trim().to_string();
+            if line.is_empty() {
+                return Err(IngestError::NoSecret);
+            }
+            return Ok(SecretString::from(line));
+        }
+        if let Ok(s) = std::env::var("P1GRAPH_CLIENT_SECRET")
+            && !s.is_empty()
+        {
+            return Ok(SecretString::from(s));
+        }
+        if std::io::stdin().is_terminal() {
+            let s =
+                rpassword::prompt_password("client secret: ").map_err(|_| IngestError::NoSecret)?;
+            if !s.is_empty() {
+                return Ok(SecretString::from(s));
+            }
+        }
+        Err(IngestError::NoSecret)
+    }
+}
+
+/// Progress bars on stderr.
+struct Bars {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Bars {
+    fn new(visible: bool, quiet: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(
+            None,
+            if visible {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Bars { bar, quiet }
+    }
+}
+
+impl IngestProgress for Bars {
+    fn phase(&self, name: &str, total: Option<u64>) {
+        self.bar.set_position(0);
+        match total {
+            Some(t) => {
+                self.bar.set_length(t);
+                self.bar.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {msg:<24} [{bar:30}] {pos}/{len} ({eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+            }
+            None => {
+                self.bar.unset_length();
+                self.bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} {pos}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+            }
+        }
+        self.bar.set_message(name.to_string());
+    }
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+    fn note(&self, message: &str) {
+        // Notes are shown even when the bar is hidden (estimates, missing roles); with `-q` only
+        // warnings are.
+        if !self.quiet || message.starts_with("WARNING") {
+            self.bar.suspend(|| eprintln!("{message}"));
+        }
+    }
+}
+
+/// Runs `p1graph ingest`; returns the exit code (0) or the error (exit code 2).
+pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, IngestError> {
+    let cfg = args.config()?;
+    if cfg.out.extension().is_some_and(|e| e == "p1g") {
+        // Snapshots are another stage: the lead plugs `snapshot create` in here (ingest to a
+        // temporary export directory, then convert).
+        return Err(IngestError::SnapshotOut(cfg.out.clone()));
+    }
+    let secret = args.secret()?;
+    if args.plan {
+        let plan = pingone::plan_blocking(cfg, secret)?;
+        println!("{plan}");
+        return Ok(0);
+    }
+    let visible = !quiet && std::io::stderr().is_terminal();
+    let bars = Bars::new(visible, quiet);
+    let result = pingone::ingest_blocking(cfg, secret, &bars);
+    bars.bar.finish_and_clear();
+    let report = result?;
+    if !quiet {
+        let c = &report.counts;
+        let n = |k: &str| c.get(k).copied().unwrap_or(0);
+        eprintln!(
+            "wrote {}: {} environments, {} users, {} groups, {} memberships, {} role assignments, {} applications, {} activities \
+             ({} requests, {} retries, {:.1} s)",
+            report.out.display(),
+            report.environments,
+            n("users"),
+            n("groups"),
+            n("memberships") + n("group members"),
+            n("user role assignments")
+                + n("group role assignments")
+                + n("application role assignments")
+                + n("gateway role assignments"),
+            n("applications"),
+            n("activities"),
+            report.requests,
+            report.retries,
+            report.elapsed.as_secs_f64()
+        );
+        if !report.coverage.is_empty() {
+            eprintln!("not collected completely ({}):", report.coverage.len());
+            for g in &report.coverage {
+                eprintln!("  {:<60} {:<8} {}", g.collection, g.status, g.detail);
+            }
+        }
+    }
+    if report.no_users {
+        eprintln!(
+            "WARNING: no users were read in any environment: grant the worker Identity Data Read Only."
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,277 @@
+//! The live ingest: read a PingOne organization through a read-only worker app and write the
+//! offline export directory (`../shared/design/export-format.md`).
+//!
+//! Layers, each in its own file: [`region`] (hosts), [`auth`] (the token), [`request`] (the one
+//! request path: auth, rate limits, concurrency, retries), [`paging`] (HAL `next` links) and
+//! [`collect`] (what is read, in which order, how concurrently, and what a `403` means). The
+//! command line lives in `crate::cli::ingest`; this module has no terminal output of its own and
+//! reports through [`IngestProgress`].
+
+pub mod auth;
+pub mod collect;
+pub mod error;
+pub mod paging;
+pub mod region;
+pub mod request;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+pub use collect::{Counters, Plan};
+pub use error::{AuthError, IngestError, RequestError};
+pub use region::Region;
+pub use request::RequestConfig;
+
+use crate::export::manifest::CoverageEntry;
+
+/// Everything an ingest needs except the secret.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    /// The environment that holds the worker app (the token is requested there).
+    pub environment_id: String,
+    pub client_id: String,
+    pub region: Region,
+    /// Overrides the region's API base (`https://api.pingone.com/v1`); includes `/v1`.
+    pub api_url: Option<String>,
+    /// Overrides the region's auth host (`https://auth.pingone.com`).
+    pub auth_url: Option<String>,
+    /// The export directory to write.
+    pub out: PathBuf,
+    /// Only these environments (default: every environment the worker sees).
+    pub environments: Option<Vec<String>>,
+    /// Start of the activities window (default: capture time - 14 days).
+    pub activities_since: Option<jiff::Timestamp>,
+    /// Collect activities at all.
+    pub activities: bool,
+    /// Width of one activities query; each window is paged to its end.
+    pub activity_window: Duration,
+    pub compress: bool,
+    /// `limit` of list requests (PingOne allows up to 1000 for users and groups).
+    pub page_size: u32,
+    pub request: RequestConfig,
+}
+
+impl IngestConfig {
+    pub fn new(environment_id: &str, client_id: &str, out: PathBuf) -> Self {
+        IngestConfig {
+            environment_id: environment_id.to_string(),
+            client_id: client_id.to_string(),
+            region: Region::Na,
+            api_url: None,
+            auth_url: None,
+            out,
+            environments: None,
+            activities_since: None,
+            activities: true,
+            activity_window: Duration::from_secs(86_400),
+            compress: false,
+            page_size: 1000,
+            request: RequestConfig::default(),
+        }
+    }
+
+    pub fn api_base(&self) -> String {
+        self.api_url
+            .clone()
+            .unwrap_or_else(|| self.region.api_base())
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    pub fn auth_base(&self) -> String {
+        self.auth_url
+            .clone()
+            .unwrap_or_else(|| self.region.auth_base())
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    fn validate(&self) -> Result<(), IngestError> {
+        if self.environment_id.trim().is_empty() {
+            return Err(IngestError::Config("`--environment-id` is empty".into()));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(IngestError::Config("`--client-id` is empty".into()));
+        }
+        if self.out.extension().is_some_and(|e| e == "p1g") {
+            return Err(IngestError::SnapshotOut(self.out.clone()));
+        }
+        if !(self.request.max_rps.is_finite() && self.request.max_rps > 0.0) {
+            return Err(IngestError::Config(
+                "`--max-rps` must be a positive number".into(),
+            ));
+        }
+        if self.request.concurrency == 0 {
+            return Err(IngestError::Config(
+                "`--concurrency` must be at least 1".into(),
+            ));
+        }
+        if self.page_size == 0 {
+            return Err(IngestError::Config(
+                "the page size must be at least 1".into(),
+            ));
+        }
+        for (what, u) in [
+            ("--api-url", self.api_base()),
+            ("--auth-url", self.auth_base()),
+        ] {
+            match url::Url::parse(&u) {
+                Ok(p) if p.scheme() == "https" || p.scheme() == "http" => {}
+                _ => {
+                    return Err(IngestError::Config(format!(
+                        "`{what}` `{u}` is not an http(s) URL"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How an ingest reports progress. Every method has a no-op default.
+pub trait IngestProgress: Send + Sync {
+    /// A new phase starts; `total` is the number of steps when known.
+    fn phase(&self, _name: &str, _total: Option<u64>) {}
+    /// `n` more steps of the current phase are done.
+    fn advance(&self, _n: u64) {}
+    /// Something the user should read (estimates, warnings).
+    fn note(&self, _message: &str) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl IngestProgress for NoProgress {}
+
+/// What an ingest did.
+#[derive(Clone, Debug, Default)]
+pub struct IngestReport {
+    pub out: PathBuf,
+    pub environments: u64,
+    /// Items written per kind (`users`, `groups`, `role assignments`, ...).
+    pub counts: BTreeMap<String, u64>,
+    pub coverage: Vec<CoverageEntry>,
+    /// HTTP requests to the API (retries included), and token requests.
+    pub requests: u64,
+    pub retries: u64,
+    pub token_requests: u64,
+    pub elapsed: Duration,
+    /// No environment returned a single user: the worker probably lacks Identity Data Read Only.
+    pub no_users: bool,
+}
+
+fn http_client() -> Result<reqwest::Client, IngestError> {
+    // TLS verification is always on; there is deliberately no option to turn it off.
+    reqwest::Client::builder()
+        .user_agent(concat!("p1graph/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| IngestError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+fn api_for(cfg: &IngestConfig, secret: SecretString) -> Result<request::Api, IngestError> {
+    let http = http_client()?;
+    let tokens = auth::TokenSource::new(
+        http.clone(),
+        &cfg.auth_base(),
+        &cfg.environment_id,
+        &cfg.client_id,
+        secret,
+    );
+    Ok(request::Api::new(
+        http,
+        &cfg.api_base(),
+        tokens,
+        cfg.request.clone(),
+    ))
+}
+
+/// Runs a whole ingest. On an error or Ctrl-C nothing is left at `cfg.out` (the export is
+/// written to a temporary directory and renamed at the end) and the error says what had been
+/// collected.
+pub async fn ingest(
+    cfg: IngestConfig,
+    secret: SecretString,
+    progress: &dyn IngestProgress,
+) -> Result<IngestReport, IngestError> {
+    cfg.validate()?;
+    let api = api_for(&cfg, secret)?;
+    let counters = Counters::default();
+    let started = std::time::Instant::now();
+    let result = tokio::select! {
+        r = collect::run(&api, &cfg, progress, &counters) => r,
+        _ = interrupted() => Err(IngestError::Interrupted { progress: counters.summary() }),
+    };
+    let mut report = result?;
+    report.requests = api
+        .stats
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    report.retries = api.stats.retries.load(std::sync::atomic::Ordering::Relaxed);
+    report.token_requests = api.token_requests();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Ctrl-C, or on Unix also SIGTERM: either way the export is abandoned cleanly. A signal that
+/// cannot be listened to never fires (rather than interrupting at once).
+async fn interrupted() {
+    async fn ctrl_c() {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    if term.recv().await.is_none() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c().await;
+}
+
+/// [`ingest`] on a runtime of its own, for callers that are not async.
+pub fn ingest_blocking(
+    cfg: IngestConfig,
+    secret: SecretString,
+    progress: &dyn IngestProgress,
+) -> Result<IngestReport, IngestError> {
+    runtime()?.block_on(ingest(cfg, secret, progress))
+}
+
+/// Signs in and counts what an ingest would read, without reading it: one small request per
+/// collection. Returns the request estimate for `p1graph ingest --plan`.
+pub async fn plan(cfg: IngestConfig, secret: SecretString) -> Result<Plan, IngestError> {
+    cfg.validate()?;
+    let api = api_for(&cfg, secret)?;
+    collect::plan(&api, &cfg).await
+}
+
+/// [`plan`] on a runtime of its own.
+pub fn plan_blocking(cfg: IngestConfig, secret: SecretString) -> Result<Plan, IngestError> {
+    runtime()?.block_on(plan(cfg, secret))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, IngestError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(IngestError::Runtime)
+}
