@@ -1018,13 +1018,22 @@ fn nesting_cycle_one_finding_per_cycle_named_by_the_smallest_id() {
         .nest("tail", "g9")
         .nest("chain1", "chain2")
         .nest("chain2", "chain3")
+        // Two cycles sharing a group are one strongly connected set: one finding.
+        .group("x3", "env-a")
+        .group("x2", "env-a")
+        .group("x1", "env-a")
+        .nest("x1", "x2")
+        .nest("x2", "x1")
+        .nest("x2", "x3")
+        .nest("x3", "x2")
         .build();
     let want = |g: &str| r(["nesting-cycle", "low", "", "", "GROUP", g, "", ""]);
     let found = findings_of(&t, &cfg(&t), "nesting-cycle");
     assert_eq!(
         found.iter().map(row).collect::<Vec<_>>(),
-        vec![want("a2"), want("g10"), want("self")]
+        vec![want("a2"), want("g10"), want("self"), want("x1")]
     );
+    assert!(found[3].detail.contains("x3"), "{}", found[3].detail);
     let three = &found[1].detail;
     for g in ["g10", "g2", "g9"] {
         assert!(three.contains(g), "detail lists every group: {three}");
@@ -1076,6 +1085,8 @@ fn orphaned_assignment_missing_role_or_known_scope_kind_target() {
             "app-gone",
         )
         .assign("ra5", "GATEWAY", "gw1", "r-gone2", "ENVIRONMENT", "env-a")
+        // Role and scope both missing: still one row for the assignment.
+        .assign("ra6", "USER", "u1", "r-gone3", "ENVIRONMENT", "env-gone")
         // Present targets: not orphaned.
         .assign("ok1", "USER", "u1", "r-envadmin", "POPULATION", "pop-a")
         .assign("ok2", "USER", "u1", "r-envadmin", "APPLICATION", "web1")
@@ -1101,6 +1112,7 @@ fn orphaned_assignment_missing_role_or_known_scope_kind_target() {
             want("GATEWAY", "gw1", "r-gone2", "ENVIRONMENT", "env-a"),
             want("USER", "u1", "r-envadmin", "POPULATION", "pop-gone"),
             want("USER", "u1", "r-gone", "ENVIRONMENT", "env-a"),
+            want("USER", "u1", "r-gone3", "ENVIRONMENT", "env-gone"),
             want("APPLICATION", "w1", "r-envadmin", "APPLICATION", "app-gone"),
         ]
     );
@@ -1215,7 +1227,17 @@ fn collector_overprivileged_read_only_collector_gives_nothing() {
 
 fn unused_tenant() -> Tenant {
     base()
+        .group("g-help", "env-a")
         .user("u-idle", "env-a")
+        .member("u-idle", "g-help")
+        .assign(
+            "ga1",
+            "GROUP",
+            "g-help",
+            "r-helpdesk",
+            "POPULATION",
+            "pop-a",
+        )
         .user("u-signon-only", "env-a")
         .user("u-admin", "env-a")
         .user("u-flowdef", "env-a")
@@ -1371,6 +1393,8 @@ fn unused_admin_role_per_privileged_entitlement_of_idle_holders() {
             env("USER", "u-disabled"),
             env("USER", "u-flow"),
             env("USER", "u-idle"),
+            // A role reached through a group is an entitlement of the user too (M2).
+            unused("USER", "u-idle", "r-helpdesk", "POPULATION", "pop-a"),
             unused("USER", "u-mixed", "r-helpdesk", "POPULATION", "pop-a"),
             env("USER", "u-old-action"),
             env("USER", "u-signon-only"),
