@@ -8,6 +8,8 @@
 
 pub mod exceptions;
 pub mod rules;
+#[cfg(test)]
+mod tests;
 
 use std::cmp::Ordering;
 

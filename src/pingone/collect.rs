@@ -284,12 +284,19 @@ impl<'a> Run<'a> {
             )
             .await?
         {
-            lists.workers = Some(
+            // Every application: the access model lets any application hold role assignments
+            // (workers in practice); a non-worker that PingOne refuses (400/404) is skipped.
+            let mut workers: Vec<String> = apps
+                .iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) == Some("WORKER"))
+                .filter_map(id_of)
+                .collect();
+            workers.extend(
                 apps.iter()
-                    .filter(|a| a.get("type").and_then(Value::as_str) == Some("WORKER"))
-                    .filter_map(id_of)
-                    .collect(),
+                    .filter(|a| a.get("type").and_then(Value::as_str) != Some("WORKER"))
+                    .filter_map(id_of),
             );
+            lists.workers = Some(workers);
             lists.applications = Some(Self::ids(&apps));
         }
         if let Got::Ok(res) = self
@@ -341,7 +348,9 @@ impl<'a> Run<'a> {
                     self.progress.advance(1);
                     break;
                 }
-                Err(PagingError::Request(r)) if r.not_found().is_some() => {
+                Err(PagingError::Request(r))
+                    if r.not_found().is_some() || r.bad_request().is_some() =>
+                {
                     self.progress.advance(1);
                     continue;
                 }
@@ -365,6 +374,9 @@ impl<'a> Run<'a> {
                 }
                 Err(PagingError::Request(r)) if r.not_found().is_some() => {
                     tracing::info!(subject = %id, "subject disappeared during the ingest (404)");
+                }
+                Err(PagingError::Request(r)) if r.bad_request().is_some() => {
+                    tracing::warn!(subject = %id, "the server refused this subject's list (400); skipped");
                 }
                 Err(e) => return Err(self.paging_err(e)),
             }

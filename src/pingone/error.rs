@@ -56,6 +56,20 @@ impl RequestError {
     }
 
     /// `Some(detail)` when the collection does not exist (`404`), also a coverage gap.
+    /// A `400` on a per-subject list: PingOne may refuse role-assignment lists for applications
+    /// that are not workers. Treated like a subject without items.
+    pub fn bad_request(&self) -> Option<String> {
+        match self {
+            RequestError::Status {
+                status: 400, code, ..
+            } => Some(format!(
+                "400 {}",
+                code.as_deref().unwrap_or("INVALID_REQUEST")
+            )),
+            _ => None,
+        }
+    }
+
     pub fn not_found(&self) -> Option<String> {
         match self {
             RequestError::Status {
