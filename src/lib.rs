@@ -1,4 +1,5 @@
 //! p1graph (bootstrap)
 pub mod export;
 pub mod model;
+pub mod snapshot;
 pub mod usage;
