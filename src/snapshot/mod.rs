@@ -394,8 +394,29 @@ fn parse_frame<'a>(bytes: &'a [u8], path: &Path) -> Result<Frame<'a>, SnapshotEr
     Ok(Frame { header, stored })
 }
 
-/// Checks a section's CRC and returns its raw bytes.
-fn section_bytes<'a>(
+/// Checks a section's CRC-32.
+fn check_crc(
+    path: &Path,
+    kind: SectionKind,
+    s: &SectionWire,
+    stored: &[u8],
+) -> Result<(), SnapshotError> {
+    let crc = crc32fast::hash(stored);
+    if crc != s.crc {
+        return Err(SnapshotError::Corrupt {
+            path: path.to_path_buf(),
+            section: kind.name().to_string(),
+            detail: format!(
+                "checksum mismatch (recorded {:08x}, computed {crc:08x})",
+                s.crc
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A section's raw bytes: borrowed when stored as is, decompressed otherwise.
+fn unpack<'a>(
     path: &Path,
     kind: SectionKind,
     s: &SectionWire,
@@ -406,13 +427,6 @@ fn section_bytes<'a>(
         section: kind.name().to_string(),
         detail,
     };
-    let crc = crc32fast::hash(stored);
-    if crc != s.crc {
-        return Err(corrupt(format!(
-            "checksum mismatch (recorded {:08x}, computed {crc:08x})",
-            s.crc
-        )));
-    }
     if s.compression == 0 {
         return Ok(Cow::Borrowed(stored));
     }
@@ -425,6 +439,7 @@ fn section_bytes<'a>(
             ));
         }
     }
+    // Allocate fallibly: the length comes from the file.
     let mut out: Vec<u8> = Vec::new();
     out.try_reserve_exact(raw_len)
         .map_err(|_| corrupt(format!("cannot allocate {raw_len} bytes")))?;
@@ -440,6 +455,18 @@ fn section_bytes<'a>(
     Ok(Cow::Owned(out))
 }
 
+/// Checks a section's CRC and returns its raw bytes.
+#[cfg(test)]
+fn section_bytes<'a>(
+    path: &Path,
+    kind: SectionKind,
+    s: &SectionWire,
+    stored: &'a [u8],
+) -> Result<Cow<'a, [u8]>, SnapshotError> {
+    check_crc(path, kind, s, stored)?;
+    unpack(path, kind, s, stored)
+}
+
 /// Reads a snapshot back into a tenant (index rebuilt).
 ///
 /// Truncated, corrupted, foreign and future-version files are refused with an error that says
@@ -447,25 +474,25 @@ fn section_bytes<'a>(
 pub fn load(path: &Path) -> Result<Tenant, SnapshotError> {
     let bytes = read_file(path)?;
     let frame = parse_frame(&bytes, path)?;
-    let raw: Vec<Result<Cow<'_, [u8]>, SnapshotError>> = frame
+    // Every checksum first (cheap, parallel), so that a damaged file is reported as such and
+    // by its first damaged section, whatever the scheduling.
+    let crcs: Vec<Result<(), SnapshotError>> = frame
         .stored
         .par_iter()
-        .map(|(kind, s, stored)| section_bytes(path, *kind, s, stored))
+        .map(|(kind, s, stored)| check_crc(path, *kind, s, stored))
         .collect();
-    // The first failing section in file order, so the message does not depend on scheduling.
-    let raw: Vec<Cow<'_, [u8]>> = raw.into_iter().collect::<Result<_, _>>()?;
-    let mut slices: sections::RawSections<'_> = [&[]; 16];
-    for (slot, r) in slices.iter_mut().zip(&raw) {
-        *slot = r;
-    }
+    crcs.into_iter().collect::<Result<Vec<()>, _>>()?;
     let counts = Counts::from_array(frame.header.counts);
-    let mut t = sections::decode_tenant(&slices, &counts).map_err(|(kind, detail)| {
-        SnapshotError::Corrupt {
-            path: path.to_path_buf(),
-            section: kind.name().to_string(),
-            detail,
-        }
-    })?;
+    let fetch = |kind: SectionKind| {
+        let (_, s, stored) = &frame.stored[kind as usize - 1];
+        unpack(path, kind, s, stored)
+    };
+    let fault = |kind: SectionKind, detail: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        section: kind.name().to_string(),
+        detail,
+    };
+    let mut t = sections::decode_tenant(&counts, &fetch, &fault)?;
     // The header repeats what `info` shows; it must agree with the sections.
     let h = &frame.header;
     if h.captured_at != t.manifest.captured_at.map(|t| t.0)
@@ -479,7 +506,6 @@ pub fn load(path: &Path) -> Result<Tenant, SnapshotError> {
         });
     }
     // Free the file before building the index, to lower the peak.
-    drop(raw);
     drop(frame);
     drop(bytes);
     t.reindex();

@@ -9,6 +9,7 @@
 //!
 //! Time and space: O(rows + list entries) per section, one pass to check and one to build.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::codec::*;
@@ -523,9 +524,6 @@ fn group_rule_code(k: GroupRuleKind) -> (u8, u32) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The decoded-but-unchecked bytes of every section, in [`SectionKind::ALL`] order.
-pub type RawSections<'a> = [&'a [u8]; 16];
-
 /// Table sizes from the header, used to check ids before the tables are built.
 struct Bounds {
     strings: u32,
@@ -623,12 +621,28 @@ fn ts_if(present: bool, v: i64) -> Option<Ts> {
     present.then_some(Ts(v))
 }
 
-/// Decodes and checks every section but the string table, and the string table itself; returns
-/// the tenant without its index.
-pub fn decode_tenant(
-    raw: &RawSections<'_>,
+/// Runs `decode` on the raw bytes of section `k`, mapping its fault to the caller's error.
+fn one<'a, T, E>(
+    k: SectionKind,
+    fetch: &(dyn Fn(SectionKind) -> Result<Cow<'a, [u8]>, E> + Sync),
+    fault: &(dyn Fn(SectionKind, Fault) -> E + Sync),
+    decode: impl FnOnce(&[u8]) -> Result<T, Fault>,
+) -> Result<T, E> {
+    let raw = fetch(k)?;
+    decode(&raw).map_err(|e| fault(k, e))
+}
+
+/// Decodes and checks every section; returns the tenant without its index.
+///
+/// `fetch` returns a section's raw (decompressed) bytes; each is dropped as soon as its table is
+/// built, so at most one decompressed section per thread is alive. The string table (its
+/// decompression and the interner rebuild, one hash per string: the largest single cost of a
+/// load) runs beside all the other sections.
+pub fn decode_tenant<'a, E: Send>(
     counts: &Counts,
-) -> Result<Tenant, (SectionKind, Fault)> {
+    fetch: &(dyn Fn(SectionKind) -> Result<Cow<'a, [u8]>, E> + Sync),
+    fault: &(dyn Fn(SectionKind, Fault) -> E + Sync),
+) -> Result<Tenant, E> {
     let b = Bounds {
         strings: bound(counts.strings),
         envs: bound(counts.environments),
@@ -636,44 +650,44 @@ pub fn decode_tenant(
         groups: bound(counts.groups),
         roles: bound(counts.roles),
     };
-    let at = |k: SectionKind| raw[k as usize - 1];
-    let tag = |k: SectionKind| move |e: Fault| (k, e);
-    // The interner rebuild (hashing every string) is the largest single cost of a load: run it
-    // beside the other sections.
+    use SectionKind as K;
     let (strings, rest) = rayon::join(
-        || decode_strings(at(SectionKind::Strings), counts).map_err(tag(SectionKind::Strings)),
-        || -> Result<Tenant, (SectionKind, Fault)> {
+        || one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
+        || -> Result<Tenant, E> {
             let mut t = Tenant::default();
-            decode_meta(at(SectionKind::Meta), counts, &b, &mut t)
-                .map_err(tag(SectionKind::Meta))?;
-            t.environments = decode_environments(at(SectionKind::Environments), counts, &b)
-                .map_err(tag(SectionKind::Environments))?;
-            t.populations = decode_populations(at(SectionKind::Populations), counts, &b)
-                .map_err(tag(SectionKind::Populations))?;
-            t.users = decode_users(at(SectionKind::Users), counts, &b)
-                .map_err(tag(SectionKind::Users))?;
-            t.groups = decode_groups(at(SectionKind::Groups), counts, &b)
-                .map_err(tag(SectionKind::Groups))?;
-            t.memberships = decode_memberships(at(SectionKind::Memberships), counts, &b)
-                .map_err(tag(SectionKind::Memberships))?;
-            t.nestings = decode_nestings(at(SectionKind::Nestings), counts, &b)
-                .map_err(tag(SectionKind::Nestings))?;
-            t.roles = decode_roles(at(SectionKind::Roles), counts, &b)
-                .map_err(tag(SectionKind::Roles))?;
-            t.assignments = decode_assignments(at(SectionKind::Assignments), counts, &b)
-                .map_err(tag(SectionKind::Assignments))?;
-            t.applications = decode_applications(at(SectionKind::Applications), counts, &b)
-                .map_err(tag(SectionKind::Applications))?;
-            t.resources = decode_resources(at(SectionKind::Resources), counts, &b)
-                .map_err(tag(SectionKind::Resources))?;
-            t.scopes = decode_scopes(at(SectionKind::Scopes), counts, &b)
-                .map_err(tag(SectionKind::Scopes))?;
-            t.grants = decode_grants(at(SectionKind::Grants), counts, &b)
-                .map_err(tag(SectionKind::Grants))?;
-            t.gateways = decode_gateways(at(SectionKind::Gateways), counts, &b)
-                .map_err(tag(SectionKind::Gateways))?;
-            t.usage = decode_usage(at(SectionKind::Usage), counts, &b)
-                .map_err(tag(SectionKind::Usage))?;
+            one(K::Meta, fetch, fault, |r| {
+                decode_meta(r, counts, &b, &mut t)
+            })?;
+            t.environments = one(K::Environments, fetch, fault, |r| {
+                decode_environments(r, counts, &b)
+            })?;
+            t.populations = one(K::Populations, fetch, fault, |r| {
+                decode_populations(r, counts, &b)
+            })?;
+            t.users = one(K::Users, fetch, fault, |r| decode_users(r, counts, &b))?;
+            t.groups = one(K::Groups, fetch, fault, |r| decode_groups(r, counts, &b))?;
+            t.memberships = one(K::Memberships, fetch, fault, |r| {
+                decode_memberships(r, counts, &b)
+            })?;
+            t.nestings = one(K::Nestings, fetch, fault, |r| {
+                decode_nestings(r, counts, &b)
+            })?;
+            t.roles = one(K::Roles, fetch, fault, |r| decode_roles(r, counts, &b))?;
+            t.assignments = one(K::Assignments, fetch, fault, |r| {
+                decode_assignments(r, counts, &b)
+            })?;
+            t.applications = one(K::Applications, fetch, fault, |r| {
+                decode_applications(r, counts, &b)
+            })?;
+            t.resources = one(K::Resources, fetch, fault, |r| {
+                decode_resources(r, counts, &b)
+            })?;
+            t.scopes = one(K::Scopes, fetch, fault, |r| decode_scopes(r, counts, &b))?;
+            t.grants = one(K::Grants, fetch, fault, |r| decode_grants(r, counts, &b))?;
+            t.gateways = one(K::Gateways, fetch, fault, |r| {
+                decode_gateways(r, counts, &b)
+            })?;
+            t.usage = one(K::Usage, fetch, fault, |r| decode_usage(r, counts, &b))?;
             Ok(t)
         },
     );
