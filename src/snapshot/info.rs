@@ -147,8 +147,8 @@ impl fmt::Display for SnapshotInfo {
         writeln!(f)?;
         writeln!(
             f,
-            "  {:<14}{:>14}{:>14}  {:<12}{}",
-            "section", "raw bytes", "stored bytes", "compression", "checksum"
+            "  {:<14}{:>14}{:>14}  {:<12}checksum",
+            "section", "raw bytes", "stored bytes", "compression"
         )?;
         for s in &self.sections {
             let check = match s.checksum {
