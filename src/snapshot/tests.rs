@@ -688,3 +688,81 @@ fn info_display_shows_header_counts_and_sections() {
         );
     }
 }
+
+/// A tenant built in code, large enough for compression to pay on its big sections.
+fn bulk_tenant(users: usize) -> Tenant {
+    let mut t = Tenant::default();
+    let s = |t: &mut Tenant, x: String| t.strings.intern(&x);
+    let env_id = s(&mut t, "env-bulk".into());
+    t.environments.push(Environment {
+        id: env_id,
+        name: env_id,
+        kind: Sym::EMPTY,
+        region: Sym::EMPTY,
+        organization: Sym::EMPTY,
+    });
+    let direct = s(&mut t, "DIRECT".into());
+    for g in 0..users / 10 {
+        let id = s(&mut t, format!("group-{g:08}"));
+        t.groups.push(Group {
+            id,
+            name: id,
+            env: EnvId(0),
+            population: Sym::EMPTY,
+            user_filter: Sym::EMPTY,
+        });
+    }
+    for u in 0..users {
+        let id = s(&mut t, format!("user-{u:08}"));
+        t.users.push(User {
+            id,
+            username: id,
+            display_name: Sym::EMPTY,
+            env: EnvId(0),
+            population: Sym::EMPTY,
+            enabled: u % 7 != 0,
+            locked: false,
+            last_sign_on: Some(Ts(1_700_000_000_000 + u as i64)),
+            mfa_enabled: None,
+            created_at: None,
+            identity_provider: Sym::EMPTY,
+        });
+        for k in 0..3 {
+            t.memberships.push(Membership {
+                user: UserId(u as u32),
+                group: GroupId(((u * 7 + k * 13) % (users / 10)) as u32),
+                kind: direct,
+            });
+        }
+    }
+    t.reindex();
+    t
+}
+
+#[test]
+fn big_sections_are_compressed_and_the_string_table_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = bulk_tenant(5000);
+    let path = dir.path().join("bulk.p1g");
+    let saved = save(&t, &path).unwrap();
+    let by_name = |n: &str| saved.sections.iter().find(|s| s.name == n).unwrap().clone();
+    assert_eq!(by_name("strings").compression, Compression::None);
+    for n in ["users", "memberships"] {
+        let s = by_name(n);
+        assert_eq!(s.compression, Compression::Zstd, "{n}");
+        assert!(s.stored_len * 4 <= s.raw_len * 3, "{n}");
+    }
+    assert_same_tenant(&t, &load(&path).unwrap());
+
+    // Damage inside a compressed section is caught by its checksum, before zstd sees it.
+    let mut bytes = fs::read(&path).unwrap();
+    let frame = parse_frame(&bytes, &path).unwrap();
+    let data_start = bytes.len() - frame.stored.iter().map(|s| s.2.len()).sum::<usize>();
+    let (_, m, _) = frame.stored[SectionKind::Memberships as usize - 1];
+    drop(frame);
+    bytes[data_start + m.offset as usize + m.stored_len as usize / 2] ^= 0x01;
+    let bad = dir.path().join("bad.p1g");
+    fs::write(&bad, &bytes).unwrap();
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("memberships"), "{err}");
+}
