@@ -1,1 +1,18 @@
-fn main() {}
+//! The `p1graph` binary: parse, run, print errors, exit code. Nothing else.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = p1graph::cli::parse();
+    match p1graph::cli::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if err.is_broken_pipe() {
+                // `p1graph access ... | head` is a normal way to use the tool.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}", err.render());
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

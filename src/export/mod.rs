@@ -30,7 +30,9 @@ pub enum ReadError {
     NoManifest { path: PathBuf },
     #[error("`{path}`: {message}")]
     Manifest { path: PathBuf, message: String },
-    #[error("`{path}`: unsupported export {what} `{found}` (this p1graph reads format `p1graph-export` version 1)")]
+    #[error(
+        "`{path}`: unsupported export {what} `{found}` (this p1graph reads format `p1graph-export` version 1)"
+    )]
     Version {
         path: PathBuf,
         what: &'static str,

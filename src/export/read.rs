@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashSet;
 
+use super::ReadError;
 use super::lines::{self, Parsed};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, ManifestFile};
 use super::records::*;
-use super::ReadError;
 use crate::model::*;
 
 /// Reads an export directory into a normalized tenant.
@@ -108,7 +108,11 @@ impl Loader {
                 message: format!("field `{field}`: `{v}` is not an RFC 3339 timestamp"),
             })
         };
-        let captured_at = m.captured_at.as_deref().map(|v| ts("capturedAt", v)).transpose()?;
+        let captured_at = m
+            .captured_at
+            .as_deref()
+            .map(|v| ts("capturedAt", v))
+            .transpose()?;
         let activities = match &m.activities {
             Some(w) => Some((ts("activities.from", &w.from)?, ts("activities.to", &w.to)?)),
             None => None,
@@ -143,7 +147,9 @@ impl Loader {
 
     fn environments(&mut self) -> Result<(), ReadError> {
         let Some(path) = lines::find(&self.dir.join("environments"))? else {
-            self.t.warnings.add("collection not found", || "environments".into());
+            self.t
+                .warnings
+                .add("collection not found", || "environments".into());
             return Ok(());
         };
         let mut seen = FxHashSet::default();
@@ -172,7 +178,12 @@ impl Loader {
             .environments
             .sort_by(|a, b| strings.resolve(a.id).cmp(strings.resolve(b.id)));
         if self.t.organization.id.is_empty()
-            && let Some(org) = self.t.environments.iter().map(|e| e.organization).find(|o| !o.is_empty())
+            && let Some(org) = self
+                .t
+                .environments
+                .iter()
+                .map(|e| e.organization)
+                .find(|o| !o.is_empty())
         {
             self.t.organization.id = org;
         }
@@ -210,9 +221,10 @@ impl Loader {
             let env = match self.t.index.env.get(&sym) {
                 Some(&e) => e,
                 None => {
-                    self.t
-                        .warnings
-                        .add("environment directory not listed in environments.jsonl", || n.clone());
+                    self.t.warnings.add(
+                        "environment directory not listed in environments.jsonl",
+                        || n.clone(),
+                    );
                     let e = EnvId::from_idx(self.t.environments.len());
                     let org = self.t.organization.id;
                     self.t.environments.push(Environment {
@@ -233,14 +245,20 @@ impl Loader {
 
     fn builtin_roles(&mut self) -> Result<(), ReadError> {
         let Some(path) = lines::find(&self.dir.join("roles"))? else {
-            self.t.warnings.add("collection not found", || "roles".into());
+            self.t
+                .warnings
+                .add("collection not found", || "roles".into());
             return Ok(());
         };
         self.roles(&path, None)
     }
 
     fn roles(&mut self, path: &Path, env: Option<EnvId>) -> Result<(), ReadError> {
-        let collection = if env.is_some() { "custom roles" } else { "roles" };
+        let collection = if env.is_some() {
+            "custom roles"
+        } else {
+            "roles"
+        };
         lines::read_blocks(path, |ls, first| {
             for p in lines::parse_lines::<RoleRec>(path, first, ls, ROLE_KNOWN)? {
                 self.note_unknown(collection, &p);
@@ -274,7 +292,10 @@ impl Loader {
                     permissions,
                     read_only,
                 };
-                self.t.index.role.insert(id, RoleId::from_idx(self.t.roles.len()));
+                self.t
+                    .index
+                    .role
+                    .insert(id, RoleId::from_idx(self.t.roles.len()));
                 self.t.roles.push(role);
             }
             Ok(())
@@ -285,9 +306,9 @@ impl Loader {
     fn entities(&mut self, env: EnvId, dir: &Path) -> Result<(), ReadError> {
         let env_name = self.t.s(self.t.environments[env.idx()].id).to_string();
         let missing = |this: &mut Self, what: &str| {
-            this.t
-                .warnings
-                .add("collection not found", || format!("environments/{env_name}/{what}"));
+            this.t.warnings.add("collection not found", || {
+                format!("environments/{env_name}/{what}")
+            });
         };
 
         if let Some(path) = lines::find(&dir.join("populations"))? {
@@ -332,11 +353,16 @@ impl Loader {
                             Some(v) => Ts::parse(v).map(Some).ok_or_else(|| ReadError::Record {
                                 path: path.clone(),
                                 line: p.line,
-                                message: format!("field `{field}`: `{v}` is not an RFC 3339 timestamp"),
+                                message: format!(
+                                    "field `{field}`: `{v}` is not an RFC 3339 timestamp"
+                                ),
                             }),
                         }
                     };
-                    let last_sign_on = ts("lastSignOn.at", r.last_sign_on.as_ref().and_then(|l| l.at.as_deref()))?;
+                    let last_sign_on = ts(
+                        "lastSignOn.at",
+                        r.last_sign_on.as_ref().and_then(|l| l.at.as_deref()),
+                    )?;
                     let created_at = ts("createdAt", r.created_at.as_deref())?;
                     let display = match &r.name {
                         Some(n) => match (&n.formatted, &n.given, &n.family) {
@@ -348,7 +374,11 @@ impl Loader {
                         },
                         None => String::new(),
                     };
-                    let status = r.account.as_ref().and_then(|a| a.status.as_deref()).unwrap_or("");
+                    let status = r
+                        .account
+                        .as_ref()
+                        .and_then(|a| a.status.as_deref())
+                        .unwrap_or("");
                     let user = User {
                         id,
                         username: self.sym(opt(&r.username)),
@@ -361,7 +391,10 @@ impl Loader {
                         mfa_enabled: r.mfa_enabled,
                         created_at,
                         identity_provider: self.sym(
-                            r.identity_provider.as_ref().and_then(|i| i.kind.as_deref()).unwrap_or(""),
+                            r.identity_provider
+                                .as_ref()
+                                .and_then(|i| i.kind.as_deref())
+                                .unwrap_or(""),
                         ),
                     };
                     self.t.users.push(user);
@@ -403,7 +436,8 @@ impl Loader {
 
         if let Some(path) = lines::find(&dir.join("applications"))? {
             lines::read_blocks(&path, |ls, first| {
-                for p in lines::parse_lines::<ApplicationRec>(&path, first, ls, APPLICATION_KNOWN)? {
+                for p in lines::parse_lines::<ApplicationRec>(&path, first, ls, APPLICATION_KNOWN)?
+                {
                     self.note_unknown("applications", &p);
                     let r = &p.rec;
                     let id = self.sym(&r.id);
@@ -509,11 +543,15 @@ impl Loader {
                         // Overlapping collection windows repeat events: deduplicate by id.
                         continue;
                     }
-                    let recorded_at = Ts::parse(&r.recorded_at).ok_or_else(|| ReadError::Record {
-                        path: path.clone(),
-                        line: p.line,
-                        message: format!("field `recordedAt`: `{}` is not an RFC 3339 timestamp", r.recorded_at),
-                    })?;
+                    let recorded_at =
+                        Ts::parse(&r.recorded_at).ok_or_else(|| ReadError::Record {
+                            path: path.clone(),
+                            line: p.line,
+                            message: format!(
+                                "field `recordedAt`: `{}` is not an RFC 3339 timestamp",
+                                r.recorded_at
+                            ),
+                        })?;
                     let actors = r.actors.as_ref();
                     let a = Activity {
                         id,
@@ -521,7 +559,8 @@ impl Loader {
                         action: self.sym(opt(&r.action.kind)),
                         actor_user: self.sym(actors.map_or("", |a| opt_id(&a.user))),
                         actor_client: self.sym(actors.map_or("", |a| opt_id(&a.client))),
-                        success: r.result.as_ref().and_then(|r| r.status.as_deref()) != Some("FAILED"),
+                        success: r.result.as_ref().and_then(|r| r.status.as_deref())
+                            != Some("FAILED"),
                     };
                     self.activities.push(a);
                 }
@@ -542,7 +581,9 @@ impl Loader {
             Some(other) => {
                 self.t
                     .warnings
-                    .add("unknown accessControl.role.type (ignored)", || format!("{other} on application {app}"));
+                    .add("unknown accessControl.role.type (ignored)", || {
+                        format!("{other} on application {app}")
+                    });
                 out.unknown_role_type = Some(self.sym(other));
             }
         }
@@ -559,7 +600,12 @@ impl Loader {
                     GroupRuleKind::Unknown(self.sym(raw))
                 }
             };
-            let mut groups: Vec<Sym> = g.groups.iter().flatten().map(|r| self.t.strings.intern(&r.id)).collect();
+            let mut groups: Vec<Sym> = g
+                .groups
+                .iter()
+                .flatten()
+                .map(|r| self.t.strings.intern(&r.id))
+                .collect();
             groups.sort();
             groups.dedup();
             out.group = Some(GroupRule { kind, groups });
@@ -571,7 +617,8 @@ impl Loader {
     fn relations(&mut self, env: EnvId, dir: &Path) -> Result<(), ReadError> {
         if let Some(path) = lines::find(&dir.join("user_memberships"))? {
             lines::read_blocks(&path, |ls, first| {
-                let parsed = lines::parse_lines::<Wrapped<MembershipRec>>(&path, first, ls, WRAPPED_KNOWN)?;
+                let parsed =
+                    lines::parse_lines::<Wrapped<MembershipRec>>(&path, first, ls, WRAPPED_KNOWN)?;
                 for p in parsed {
                     self.note_unknown("user_memberships", &p);
                     let w = &p.rec;
@@ -579,22 +626,36 @@ impl Loader {
                     let kind = opt(&w.item.kind);
                     if kind == "INDIRECT" {
                         // Derived memberships are recomputed by the engine (export format).
-                        self.t.warnings.add("INDIRECT membership skipped", || w.item.id.to_string());
+                        self.t
+                            .warnings
+                            .add("INDIRECT membership skipped", || w.item.id.to_string());
                         continue;
                     }
-                    let user = self.t.strings.get(&w.parent.id).and_then(|s| self.t.index.user.get(&s).copied());
-                    let group = self.t.strings.get(&w.item.id).and_then(|s| self.t.index.group.get(&s).copied());
+                    let user = self
+                        .t
+                        .strings
+                        .get(&w.parent.id)
+                        .and_then(|s| self.t.index.user.get(&s).copied());
+                    let group = self
+                        .t
+                        .strings
+                        .get(&w.item.id)
+                        .and_then(|s| self.t.index.group.get(&s).copied());
                     match (user, group) {
                         (Some(user), Some(group)) => {
                             let kind = self.sym(kind);
                             self.t.memberships.push(Membership { user, group, kind });
                         }
-                        (None, _) => self.t.warnings.add("membership of a user not in the snapshot (dropped)", || {
-                            format!("{} -> {}", w.parent.id, w.item.id)
-                        }),
-                        (_, None) => self.t.warnings.add("membership in a group not in the snapshot (dropped)", || {
-                            format!("{} -> {}", w.parent.id, w.item.id)
-                        }),
+                        (None, _) => self
+                            .t
+                            .warnings
+                            .add("membership of a user not in the snapshot (dropped)", || {
+                                format!("{} -> {}", w.parent.id, w.item.id)
+                            }),
+                        (_, None) => self.t.warnings.add(
+                            "membership in a group not in the snapshot (dropped)",
+                            || format!("{} -> {}", w.parent.id, w.item.id),
+                        ),
                     }
                 }
                 Ok(())
@@ -607,13 +668,26 @@ impl Loader {
                     self.note_unknown("group_parents", &p);
                     let w = &p.rec;
                     expect_parent(&path, p.line, &w.parent, "GROUP")?;
-                    let child = self.t.strings.get(&w.parent.id).and_then(|s| self.t.index.group.get(&s).copied());
-                    let parent = self.t.strings.get(&w.item.id).and_then(|s| self.t.index.group.get(&s).copied());
+                    let child = self
+                        .t
+                        .strings
+                        .get(&w.parent.id)
+                        .and_then(|s| self.t.index.group.get(&s).copied());
+                    let parent = self
+                        .t
+                        .strings
+                        .get(&w.item.id)
+                        .and_then(|s| self.t.index.group.get(&s).copied());
                     match (child, parent) {
-                        (Some(child), Some(parent)) => self.t.nestings.push(Nesting { child, parent }),
-                        _ => self.t.warnings.add("nesting with a group not in the snapshot (dropped)", || {
-                            format!("{} in {}", w.parent.id, w.item.id)
-                        }),
+                        (Some(child), Some(parent)) => {
+                            self.t.nestings.push(Nesting { child, parent })
+                        }
+                        _ => self
+                            .t
+                            .warnings
+                            .add("nesting with a group not in the snapshot (dropped)", || {
+                                format!("{} in {}", w.parent.id, w.item.id)
+                            }),
                     }
                 }
                 Ok(())
@@ -622,19 +696,24 @@ impl Loader {
 
         if let Some(path) = lines::find(&dir.join("role_assignments"))? {
             lines::read_blocks(&path, |ls, first| {
-                for p in lines::parse_lines::<Wrapped<AssignmentRec>>(&path, first, ls, WRAPPED_KNOWN)? {
+                for p in
+                    lines::parse_lines::<Wrapped<AssignmentRec>>(&path, first, ls, WRAPPED_KNOWN)?
+                {
                     self.note_unknown("role_assignments", &p);
                     let w = &p.rec;
                     let Some(kind) = SubjectKind::parse(&w.parent.kind) else {
-                        self.t
-                            .warnings
-                            .add("role assignment with an unknown subject type (ignored)", || w.parent.kind.to_string());
+                        self.t.warnings.add(
+                            "role assignment with an unknown subject type (ignored)",
+                            || w.parent.kind.to_string(),
+                        );
                         continue;
                     };
                     let copy_of = w.item.group.as_ref().and_then(|g| g.id.as_deref());
                     if kind == SubjectKind::User && copy_of.is_some() {
                         // M2: a group-derived copy, re-derived from the group's own assignments.
-                        self.t.warnings.add_n("group-derived role assignment copies skipped", 1);
+                        self.t
+                            .warnings
+                            .add_n("group-derived role assignment copies skipped", 1);
                         continue;
                     }
                     let id = self.sym(&w.item.id);
@@ -644,7 +723,9 @@ impl Loader {
                     if let ScopeKind::Unknown(_) = scope_kind {
                         self.t
                             .warnings
-                            .add("unknown role assignment scope type (kept)", || w.item.scope.kind.to_string());
+                            .add("unknown role assignment scope type (kept)", || {
+                                w.item.scope.kind.to_string()
+                            });
                     }
                     let a = RoleAssignment {
                         id,
@@ -673,7 +754,13 @@ impl Loader {
                     self.note_unknown("grants", &p);
                     let w = &p.rec;
                     expect_parent(&path, p.line, &w.parent, "APPLICATION")?;
-                    let scopes: Vec<Sym> = w.item.scopes.iter().flatten().map(|s| self.t.strings.intern(&s.id)).collect();
+                    let scopes: Vec<Sym> = w
+                        .item
+                        .scopes
+                        .iter()
+                        .flatten()
+                        .map(|s| self.t.strings.intern(&s.id))
+                        .collect();
                     let g = Grant {
                         id: self.sym(&w.item.id),
                         application: self.sym(&w.parent.id),
@@ -700,7 +787,10 @@ impl Loader {
         let mut seen = FxHashSet::default();
         let before = t.assignments.len();
         t.assignments.retain(|a| seen.insert((a.id, a.subject.id)));
-        t.warnings.add_n("duplicate role assignment lines skipped", (before - t.assignments.len()) as u64);
+        t.warnings.add_n(
+            "duplicate role assignment lines skipped",
+            (before - t.assignments.len()) as u64,
+        );
         for a in &t.assignments {
             let present = match a.subject.kind {
                 SubjectKind::User => t.index.user.contains_key(&a.subject.id),
@@ -709,14 +799,22 @@ impl Loader {
                 SubjectKind::Gateway => t.index.gateway.contains_key(&a.subject.id),
             };
             if !present {
-                t.warnings.add("role assignment whose subject is not in the snapshot (no rows)", || {
-                    format!("{} {}", a.subject.kind.as_str(), t.strings.resolve(a.subject.id))
-                });
+                t.warnings.add(
+                    "role assignment whose subject is not in the snapshot (no rows)",
+                    || {
+                        format!(
+                            "{} {}",
+                            a.subject.kind.as_str(),
+                            t.strings.resolve(a.subject.id)
+                        )
+                    },
+                );
             }
             if a.role.is_none() {
-                t.warnings.add("role assignment whose role is not in the snapshot", || {
-                    t.strings.resolve(a.role_id).to_string()
-                });
+                t.warnings
+                    .add("role assignment whose role is not in the snapshot", || {
+                        t.strings.resolve(a.role_id).to_string()
+                    });
             }
         }
     }
@@ -731,12 +829,20 @@ fn dup(path: &Path, line: usize, kind: &'static str, id: &str) -> ReadError {
     }
 }
 
-fn expect_parent(path: &Path, line: usize, parent: &ParentRec, want: &str) -> Result<(), ReadError> {
+fn expect_parent(
+    path: &Path,
+    line: usize,
+    parent: &ParentRec,
+    want: &str,
+) -> Result<(), ReadError> {
     if parent.kind != want {
         return Err(ReadError::Record {
             path: path.to_path_buf(),
             line,
-            message: format!("field `parent.type`: expected `{want}`, found `{}`", parent.kind),
+            message: format!(
+                "field `parent.type`: expected `{want}`, found `{}`",
+                parent.kind
+            ),
         });
     }
     Ok(())

@@ -34,8 +34,19 @@ pub struct EnvironmentRec<'a> {
     pub organization: Option<OptIdRef<'a>>,
 }
 pub const ENVIRONMENT_KNOWN: &[&str] = &[
-    "_links", "description", "status", "license", "createdAt", "updatedAt", "softDeletedAt",
-    "hardDeleteAllowedAt", "billOfMaterials", "subtype", "icon", "pingoneAccountId", "_embedded",
+    "_links",
+    "description",
+    "status",
+    "license",
+    "createdAt",
+    "updatedAt",
+    "softDeletedAt",
+    "hardDeleteAllowedAt",
+    "billOfMaterials",
+    "subtype",
+    "icon",
+    "pingoneAccountId",
+    "_embedded",
 ];
 
 #[derive(Deserialize)]
@@ -48,8 +59,17 @@ pub struct PopulationRec<'a> {
     pub default: Option<bool>,
 }
 pub const POPULATION_KNOWN: &[&str] = &[
-    "_links", "environment", "description", "userCount", "passwordPolicy", "theme",
-    "preferredLanguage", "alternativeIdentifiers", "createdAt", "updatedAt", "defaultIdentityProvider",
+    "_links",
+    "environment",
+    "description",
+    "userCount",
+    "passwordPolicy",
+    "theme",
+    "preferredLanguage",
+    "alternativeIdentifiers",
+    "createdAt",
+    "updatedAt",
+    "defaultIdentityProvider",
 ];
 
 #[derive(Deserialize, Default)]
@@ -105,9 +125,27 @@ pub struct UserRec<'a> {
     pub identity_provider: Option<TypeRec<'a>>,
 }
 pub const USER_KNOWN: &[&str] = &[
-    "_links", "_embedded", "environment", "email", "emailVerified", "externalId", "type", "title",
-    "lifecycle", "verifyStatus", "memberOfGroupIDs", "memberOfGroupNames", "updatedAt", "nickname",
-    "photo", "preferredLanguage", "locale", "timezone", "address", "mobilePhone", "primaryPhone",
+    "_links",
+    "_embedded",
+    "environment",
+    "email",
+    "emailVerified",
+    "externalId",
+    "type",
+    "title",
+    "lifecycle",
+    "verifyStatus",
+    "memberOfGroupIDs",
+    "memberOfGroupNames",
+    "updatedAt",
+    "nickname",
+    "photo",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "address",
+    "mobilePhone",
+    "primaryPhone",
     "accountId",
 ];
 
@@ -124,8 +162,18 @@ pub struct GroupRec<'a> {
     pub user_filter: Option<Str<'a>>,
 }
 pub const GROUP_KNOWN: &[&str] = &[
-    "_links", "environment", "displayName", "description", "externalId", "customData", "sourceType",
-    "sourceId", "directMemberCounts", "totalMemberCounts", "createdAt", "updatedAt",
+    "_links",
+    "environment",
+    "displayName",
+    "description",
+    "externalId",
+    "customData",
+    "sourceType",
+    "sourceId",
+    "directMemberCounts",
+    "totalMemberCounts",
+    "createdAt",
+    "updatedAt",
 ];
 
 #[derive(Deserialize)]
@@ -146,8 +194,14 @@ pub struct RoleRec<'a> {
     pub permissions: Option<Vec<PermissionRec<'a>>>,
 }
 pub const ROLE_KNOWN: &[&str] = &[
-    "_links", "environment", "description", "applicableTo", "canBeAssignedBy", "canAssign",
-    "createdAt", "updatedAt",
+    "_links",
+    "environment",
+    "description",
+    "applicableTo",
+    "canBeAssignedBy",
+    "canAssign",
+    "createdAt",
+    "updatedAt",
 ];
 
 #[derive(Deserialize)]
@@ -232,13 +286,42 @@ pub struct ApplicationRec<'a> {
     pub access_control: Option<AccessControlRec<'a>>,
 }
 pub const APPLICATION_KNOWN: &[&str] = &[
-    "_links", "environment", "description", "createdAt", "updatedAt", "hiddenFromAppPortal",
-    "loginPageUrl", "icon", "tags", "grantTypes", "responseTypes", "tokenEndpointAuthMethod",
-    "redirectUris", "postLogoutRedirectUris", "pkceEnforcement", "refreshTokenDuration",
-    "refreshTokenRollingDuration", "homePageUrl", "initiateLoginUri", "targetLinkUri",
-    "assignActorRoles", "spEntityId", "acsUrls", "assertionDuration", "nameIdFormat", "idpSigning",
-    "domainName", "replyUrl", "audienceRestriction", "signing", "mobile", "bundleId", "packageName",
-    "supportUnsignedRequestObject", "requestScopes", "signOnPolicyAssignments",
+    "_links",
+    "environment",
+    "description",
+    "createdAt",
+    "updatedAt",
+    "hiddenFromAppPortal",
+    "loginPageUrl",
+    "icon",
+    "tags",
+    "grantTypes",
+    "responseTypes",
+    "tokenEndpointAuthMethod",
+    "redirectUris",
+    "postLogoutRedirectUris",
+    "pkceEnforcement",
+    "refreshTokenDuration",
+    "refreshTokenRollingDuration",
+    "homePageUrl",
+    "initiateLoginUri",
+    "targetLinkUri",
+    "assignActorRoles",
+    "spEntityId",
+    "acsUrls",
+    "assertionDuration",
+    "nameIdFormat",
+    "idpSigning",
+    "domainName",
+    "replyUrl",
+    "audienceRestriction",
+    "signing",
+    "mobile",
+    "bundleId",
+    "packageName",
+    "supportUnsignedRequestObject",
+    "requestScopes",
+    "signOnPolicyAssignments",
 ];
 
 #[derive(Deserialize)]
@@ -251,8 +334,15 @@ pub struct ResourceRec<'a> {
     pub kind: Option<Str<'a>>,
 }
 pub const RESOURCE_KNOWN: &[&str] = &[
-    "_links", "environment", "description", "audience", "accessTokenValiditySeconds",
-    "applicationPermissionsSettings", "introspectEndpointAuthMethod", "createdAt", "updatedAt",
+    "_links",
+    "environment",
+    "description",
+    "audience",
+    "accessTokenValiditySeconds",
+    "applicationPermissionsSettings",
+    "introspectEndpointAuthMethod",
+    "createdAt",
+    "updatedAt",
 ];
 
 #[derive(Deserialize)]
@@ -287,9 +377,22 @@ pub struct GatewayRec<'a> {
     pub enabled: Option<bool>,
 }
 pub const GATEWAY_KNOWN: &[&str] = &[
-    "_links", "environment", "description", "supportedVersions", "currentAlerts",
-    "initialization", "createdAt", "updatedAt", "connectionSecurity", "vendor", "servers",
-    "bindDN", "bindPassword", "userTypes", "kerberos", "followReferrals",
+    "_links",
+    "environment",
+    "description",
+    "supportedVersions",
+    "currentAlerts",
+    "initialization",
+    "createdAt",
+    "updatedAt",
+    "connectionSecurity",
+    "vendor",
+    "servers",
+    "bindDN",
+    "bindPassword",
+    "userTypes",
+    "kerberos",
+    "followReferrals",
 ];
 
 #[derive(Deserialize, Default)]
@@ -321,12 +424,30 @@ pub struct ActivityRec<'a> {
     pub result: Option<ResultRec<'a>>,
 }
 pub const ACTIVITY_KNOWN: &[&str] = &[
-    "_links", "createdAt", "correlationId", "internalCorrelation", "source", "resources", "tags",
-    "environment", "_embedded",
+    "_links",
+    "createdAt",
+    "correlationId",
+    "internalCorrelation",
+    "source",
+    "resources",
+    "tags",
+    "environment",
+    "_embedded",
 ];
 
 /// Members of wrapped items p1graph does not read but PingOne documents.
 pub const ITEM_KNOWN: &[&str] = &[
-    "_links", "_embedded", "environment", "name", "description", "createdAt", "updatedAt",
-    "application", "resource", "user", "gateway", "schemaAttributes", "mappedClaims",
+    "_links",
+    "_embedded",
+    "environment",
+    "name",
+    "description",
+    "createdAt",
+    "updatedAt",
+    "application",
+    "resource",
+    "user",
+    "gateway",
+    "schemaAttributes",
+    "mappedClaims",
 ];

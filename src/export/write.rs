@@ -154,7 +154,11 @@ impl ExportWriter {
     }
 
     /// Appends one record (serialized as one JSON line).
-    pub fn write<T: Serialize + ?Sized>(&mut self, collection: &str, record: &T) -> Result<(), WriteError> {
+    pub fn write<T: Serialize + ?Sized>(
+        &mut self,
+        collection: &str,
+        record: &T,
+    ) -> Result<(), WriteError> {
         let line = serde_json::to_vec(record).map_err(|source| WriteError::Json {
             path: PathBuf::from(collection),
             source,
@@ -210,7 +214,8 @@ impl ExportWriter {
     pub fn finish(mut self, manifest: &ManifestFile) -> Result<PathBuf, WriteError> {
         for (name, sink) in self.files.drain() {
             let path = self.tmp.join(&name);
-            sink.finish().map_err(|source| WriteError::Io { path, source })?;
+            sink.finish()
+                .map_err(|source| WriteError::Io { path, source })?;
         }
         let mpath = self.tmp.join("manifest.json");
         let mut body = serde_json::to_vec_pretty(manifest).map_err(|source| WriteError::Json {
@@ -258,15 +263,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("exp");
         let mut w = ExportWriter::create(&dest, false).unwrap();
-        w.write("environments/e1/users", &serde_json::json!({"id": "u1"})).unwrap();
-        w.write_child("environments/e1/grants", "APPLICATION", "a1", &serde_json::json!({"id": "g"}))
+        w.write("environments/e1/users", &serde_json::json!({"id": "u1"}))
             .unwrap();
+        w.write_child(
+            "environments/e1/grants",
+            "APPLICATION",
+            "a1",
+            &serde_json::json!({"id": "g"}),
+        )
+        .unwrap();
         assert!(!dest.exists());
         w.finish(&ManifestFile::new()).unwrap();
         let users = fs::read_to_string(dest.join("environments/e1/users.jsonl")).unwrap();
         assert_eq!(users, "{\"id\":\"u1\"}\n");
         let grants = fs::read_to_string(dest.join("environments/e1/grants.jsonl")).unwrap();
-        assert!(grants.starts_with("{\"parent\":{\"type\":\"APPLICATION\",\"id\":\"a1\"},\"item\""));
+        assert!(
+            grants.starts_with("{\"parent\":{\"type\":\"APPLICATION\",\"id\":\"a1\"},\"item\"")
+        );
     }
 
     #[test]

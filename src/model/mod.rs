@@ -5,6 +5,7 @@
 //! from PingOne ids to dense ids go through [`Index`], which is derived data and rebuilt on load.
 //! This module imports nothing else of the crate.
 
+pub mod builder;
 pub mod entities;
 pub mod ids;
 pub mod intern;
@@ -130,7 +131,11 @@ pub struct Tenant {
     pub index: Index,
 }
 
-fn index_of<T, I: Copy>(items: &[T], id: impl Fn(&T) -> Sym, mk: impl Fn(usize) -> I) -> FxHashMap<Sym, I> {
+fn index_of<T, I: Copy>(
+    items: &[T],
+    id: impl Fn(&T) -> Sym,
+    mk: impl Fn(usize) -> I,
+) -> FxHashMap<Sym, I> {
     let mut m = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (i, it) in items.iter().enumerate() {
         m.insert(id(it), mk(i));
@@ -184,8 +189,16 @@ impl Tenant {
         // The environment an inner scope lives in, when its target is known.
         let inner_env: Option<EnvId> = match inner.kind {
             ScopeKind::Environment => self.index.env.get(&inner.id).copied(),
-            ScopeKind::Population => self.index.pop.get(&inner.id).map(|&p| self.populations[p.idx()].env),
-            ScopeKind::Application => self.index.app.get(&inner.id).map(|&a| self.applications[a.idx()].env),
+            ScopeKind::Population => self
+                .index
+                .pop
+                .get(&inner.id)
+                .map(|&p| self.populations[p.idx()].env),
+            ScopeKind::Application => self
+                .index
+                .app
+                .get(&inner.id)
+                .map(|&a| self.applications[a.idx()].env),
             _ => None,
         };
         let Some(inner_env) = inner_env else {
@@ -195,11 +208,16 @@ impl Tenant {
             ScopeKind::Organization => {
                 let env_org = self.environments[inner_env.idx()].organization;
                 // An environment without an organization id belongs to the snapshot's organization.
-                let org = if env_org.is_empty() { self.organization.id } else { env_org };
+                let org = if env_org.is_empty() {
+                    self.organization.id
+                } else {
+                    env_org
+                };
                 org == outer.id
             }
             ScopeKind::Environment => {
-                inner.kind != ScopeKind::Environment && self.environments[inner_env.idx()].id == outer.id
+                inner.kind != ScopeKind::Environment
+                    && self.environments[inner_env.idx()].id == outer.id
             }
             _ => false,
         }
@@ -209,10 +227,24 @@ impl Tenant {
     /// organization name; the raw id when the target is unknown.
     pub fn scope_name(&self, scope: ScopeRef) -> &str {
         let name = match scope.kind {
-            ScopeKind::Organization if scope.id == self.organization.id => Some(self.organization.name),
-            ScopeKind::Environment => self.index.env.get(&scope.id).map(|e| self.environments[e.idx()].name),
-            ScopeKind::Population => self.index.pop.get(&scope.id).map(|p| self.populations[p.idx()].name),
-            ScopeKind::Application => self.index.app.get(&scope.id).map(|a| self.applications[a.idx()].name),
+            ScopeKind::Organization if scope.id == self.organization.id => {
+                Some(self.organization.name)
+            }
+            ScopeKind::Environment => self
+                .index
+                .env
+                .get(&scope.id)
+                .map(|e| self.environments[e.idx()].name),
+            ScopeKind::Population => self
+                .index
+                .pop
+                .get(&scope.id)
+                .map(|p| self.populations[p.idx()].name),
+            ScopeKind::Application => self
+                .index
+                .app
+                .get(&scope.id)
+                .map(|a| self.applications[a.idx()].name),
             _ => None,
         };
         match name {

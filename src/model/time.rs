@@ -59,7 +59,10 @@ mod tests {
     fn parses_pingone_timestamps() {
         let t = Ts::parse("2024-06-01T08:15:00.000Z").unwrap();
         assert_eq!(t.to_rfc3339(), "2024-06-01T08:15:00Z");
-        assert_eq!(Ts::parse("2024-06-01T08:15:00.120Z").unwrap().to_rfc3339(), "2024-06-01T08:15:00.120Z");
+        assert_eq!(
+            Ts::parse("2024-06-01T08:15:00.120Z").unwrap().to_rfc3339(),
+            "2024-06-01T08:15:00.120Z"
+        );
         assert_eq!(Ts::parse("2024-06-01T10:15:00+02:00"), Some(t));
         assert_eq!(Ts::parse("yesterday"), None);
         assert_eq!(t.date(), "2024-06-01");

@@ -108,13 +108,28 @@ mod tests {
     #[test]
     fn periods_merge_and_gaps_are_visible() {
         let mut l = UsageLedger::default();
-        l.add_period(Period { from: Ts(0), to: Ts(10) });
-        l.add_period(Period { from: Ts(20), to: Ts(30) });
-        l.add_period(Period { from: Ts(5), to: Ts(12) });
+        l.add_period(Period {
+            from: Ts(0),
+            to: Ts(10),
+        });
+        l.add_period(Period {
+            from: Ts(20),
+            to: Ts(30),
+        });
+        l.add_period(Period {
+            from: Ts(5),
+            to: Ts(12),
+        });
         assert_eq!(l.covered.len(), 2);
         assert!(l.covers(Ts(0), Ts(12)));
         assert!(!l.covers(Ts(0), Ts(25)));
         assert_eq!(l.covered_ms_within(Ts(0), Ts(30)), 22);
-        assert_eq!(l.span(), Some(Period { from: Ts(0), to: Ts(30) }));
+        assert_eq!(
+            l.span(),
+            Some(Period {
+                from: Ts(0),
+                to: Ts(30)
+            })
+        );
     }
 }

@@ -41,11 +41,18 @@ pub fn fold<'a>(
     text: impl Fn(Sym) -> &'a str,
 ) -> UsageLedger {
     let access_allowed = "USER.ACCESS_ALLOWED";
-    let mut actors: FxHashMap<Sym, ActorUsage> = ledger.actors.drain(..).map(|a| (a.id, a)).collect();
-    let mut uses: FxHashMap<(Sym, Sym), Ts> = ledger.app_uses.drain(..).map(|u| ((u.user, u.app), u.last)).collect();
+    let mut actors: FxHashMap<Sym, ActorUsage> =
+        ledger.actors.drain(..).map(|a| (a.id, a)).collect();
+    let mut uses: FxHashMap<(Sym, Sym), Ts> = ledger
+        .app_uses
+        .drain(..)
+        .map(|u| ((u.user, u.app), u.last))
+        .collect();
     let mut admin_cache: FxHashMap<Sym, bool> = FxHashMap::default();
     for a in activities {
-        let admin = *admin_cache.entry(a.action).or_insert_with(|| is_admin_action(text(a.action)));
+        let admin = *admin_cache
+            .entry(a.action)
+            .or_insert_with(|| is_admin_action(text(a.action)));
         for actor in [a.actor_user, a.actor_client] {
             if actor.is_empty() {
                 continue;
@@ -60,8 +67,13 @@ pub fn fold<'a>(
                 e.last_admin_action = e.last_admin_action.max(Some(a.recorded_at));
             }
         }
-        if !a.actor_user.is_empty() && !a.actor_client.is_empty() && text(a.action) == access_allowed {
-            let e = uses.entry((a.actor_user, a.actor_client)).or_insert(a.recorded_at);
+        if !a.actor_user.is_empty()
+            && !a.actor_client.is_empty()
+            && text(a.action) == access_allowed
+        {
+            let e = uses
+                .entry((a.actor_user, a.actor_client))
+                .or_insert(a.recorded_at);
             *e = (*e).max(a.recorded_at);
         }
         ledger.high_water = ledger.high_water.max(Some(a.recorded_at));
@@ -69,7 +81,10 @@ pub fn fold<'a>(
     ledger.events_seen += activities.len() as u64;
     ledger.actors = actors.into_values().collect();
     ledger.actors.sort_by_key(|a| a.id);
-    ledger.app_uses = uses.into_iter().map(|((user, app), last)| AppUse { user, app, last }).collect();
+    ledger.app_uses = uses
+        .into_iter()
+        .map(|((user, app), last)| AppUse { user, app, last })
+        .collect();
     ledger.app_uses.sort_by_key(|u| (u.user, u.app));
     if let Some((from, to)) = window {
         ledger.add_period(Period { from, to });
@@ -83,10 +98,21 @@ mod tests {
 
     #[test]
     fn sign_on_families_are_not_admin_actions() {
-        for t in ["USER.ACCESS_ALLOWED", "FLOW.UPDATED", "SESSION.CREATED", "PASSWORD.CHECK_SUCCEEDED", "OAUTH_CONSENT.X"] {
+        for t in [
+            "USER.ACCESS_ALLOWED",
+            "FLOW.UPDATED",
+            "SESSION.CREATED",
+            "PASSWORD.CHECK_SUCCEEDED",
+            "OAUTH_CONSENT.X",
+        ] {
             assert!(!is_admin_action(t), "{t}");
         }
-        for t in ["FLOW_DEFINITION.UPDATED", "ROLE_ASSIGNMENT.CREATED", "PASSWORD.RESET", "USER.UPDATED"] {
+        for t in [
+            "FLOW_DEFINITION.UPDATED",
+            "ROLE_ASSIGNMENT.CREATED",
+            "PASSWORD.RESET",
+            "USER.UPDATED",
+        ] {
             assert!(is_admin_action(t), "{t}");
         }
     }

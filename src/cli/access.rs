@@ -1,0 +1,43 @@
+//! `p1graph access`: the effective-access export.
+
+use std::path::PathBuf;
+
+use super::{Globals, load_input, progress};
+use crate::Error;
+use crate::report::Output;
+use crate::report::access::{RowFormat, write_access};
+use crate::resolve::Resolver;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// An export directory or a `.p1g` snapshot.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = RowFormat::Csv)]
+    pub format: RowFormat,
+}
+
+pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let t = load_input(&a.input, g)?;
+    let r = Resolver::new(&t);
+    let mut out = Output::create(a.out.as_deref())?;
+    let pb = progress::bar(
+        g,
+        (t.users.len() + t.applications.len() + t.gateways.len()) as u64,
+        "resolving",
+    );
+    let stats = write_access(&r, a.format, &mut out, &|done, _| pb.set_position(done))?;
+    pb.finish_and_clear();
+    let name = out.name();
+    out.finish()?;
+    if a.out.is_some() && !g.quiet {
+        eprintln!(
+            "wrote {} rows for {} identities to {name}",
+            stats.rows, stats.identities
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,82 @@
+//! The crate's top-level error: one variant per pipeline stage, each wrapping that stage's own
+//! error type. `main` renders it once (the cause chain, then a help line) and maps it to an exit
+//! code: 2 for every error (1 is reserved for "a result the caller asked to fail on").
+
+use std::error::Error as _;
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Read(#[from] crate::export::ReadError),
+    #[error(transparent)]
+    Write(#[from] crate::export::WriteError),
+    #[error(transparent)]
+    Output(#[from] crate::report::OutputError),
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    #[error(transparent)]
+    Query(#[from] crate::resolve::QueryError),
+    #[error(transparent)]
+    Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
+    /// Invalid combination of arguments that clap cannot express.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+
+    /// True when the error is only a closed stdout (`| head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<io::Error>()
+                && io.kind() == io::ErrorKind::BrokenPipe
+            {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
+
+    /// `error: ...` with the cause chain, then `help: ...` when there is advice.
+    pub fn render(&self) -> String {
+        let mut out = format!("error: {self}");
+        let mut cur = self.source();
+        while let Some(e) = cur {
+            let msg = e.to_string();
+            if !out.ends_with(&msg) {
+                out.push_str(&format!("\n  caused by: {msg}"));
+            }
+            cur = e.source();
+        }
+        if let Some(help) = self.help() {
+            out.push_str(&format!("\nhelp: {help}"));
+        }
+        out
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            Error::Usage { help, .. } => help.clone(),
+            Error::Read(e) => e.help(),
+            Error::Input(e) => e.help(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Excessive-privilege findings (access model, section 4).
+//!
+//! Each rule is one file under [`rules`] implementing [`Rule`]; [`registry`] lists them. A run
+//! resolves every identity once (roles only), in parallel, and hands each identity's access to
+//! every rule's per-identity check; rules about the tenant as a whole (applications, nesting,
+//! assignments, coverage) run once. Findings are then sorted and deduplicated as the contract
+//! says, so the output does not depend on thread scheduling.
+
+pub mod exceptions;
+pub mod rules;
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+
+use crate::model::*;
+use crate::resolve::{Access, Identity, Resolver, RoleEnt};
+
+/// Severity, most severe first.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    /// 0 for critical .. 4 for info.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+
+    /// Is `self` at or above `threshold`?
+    pub fn at_least(self, threshold: Severity) -> bool {
+        self.rank() <= threshold.rank()
+    }
+}
+
+/// One finding: a row of the findings export.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub identity_type: String,
+    pub identity_id: String,
+    pub identity_name: String,
+    pub entitlement_type: String,
+    pub entitlement_id: String,
+    pub scope_type: String,
+    pub scope_id: String,
+    pub detail: String,
+    pub recommendation: String,
+}
+
+/// The header of the findings export.
+pub const FINDINGS_HEADER: &str = "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,scope_type,scope_id,detail,recommendation";
+
+impl Finding {
+    /// The key columns: findings equal on these appear once.
+    pub fn key(&self) -> (&str, &str, &str, &str, &str, &str, &str) {
+        (
+            self.rule,
+            &self.identity_type,
+            &self.identity_id,
+            &self.entitlement_type,
+            &self.entitlement_id,
+            &self.scope_type,
+            &self.scope_id,
+        )
+    }
+
+    /// The contract's order: severity, rule, identity id, entitlement id, scope id; then the
+    /// remaining key columns so that the order is total.
+    pub fn order(&self, other: &Finding) -> Ordering {
+        (
+            self.severity.rank(),
+            self.rule,
+            &self.identity_id,
+            &self.entitlement_id,
+            &self.scope_id,
+        )
+            .cmp(&(
+                other.severity.rank(),
+                other.rule,
+                &other.identity_id,
+                &other.entitlement_id,
+                &other.scope_id,
+            ))
+            .then_with(|| self.key().cmp(&other.key()))
+    }
+}
+
+/// Options of a findings run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// M9: the instant every time-based rule is judged at.
+    pub as_of: Ts,
+    pub dormant_days: i64,
+    pub usage_days: i64,
+}
+
+impl Config {
+    /// Defaults of the access model, judged at the tenant's capture time.
+    pub fn for_tenant(t: &Tenant) -> Self {
+        Config {
+            as_of: t.captured_at(),
+            dormant_days: 90,
+            usage_days: 14,
+        }
+    }
+}
+
+/// What a rule sees.
+pub struct Context<'r, 't> {
+    pub r: &'r Resolver<'t>,
+    pub cfg: &'r Config,
+}
+
+impl<'r, 't> Context<'r, 't> {
+    pub fn t(&self) -> &'t Tenant {
+        self.r.t
+    }
+
+    /// A finding about an identity, with the identity columns filled in.
+    pub fn identity_finding(&self, rule: &dyn Rule, id: Identity) -> Finding {
+        let (iid, name, _, _) = crate::report::access::identity_columns(self.t(), id);
+        Finding {
+            rule: rule.id(),
+            severity: rule.severity(),
+            identity_type: id.type_str().to_string(),
+            identity_id: iid.to_string(),
+            identity_name: name.to_string(),
+            entitlement_type: String::new(),
+            entitlement_id: String::new(),
+            scope_type: String::new(),
+            scope_id: String::new(),
+            detail: String::new(),
+            recommendation: String::new(),
+        }
+    }
+
+    /// A finding about one role entitlement of an identity.
+    pub fn role_finding(&self, rule: &dyn Rule, id: Identity, e: &RoleEnt) -> Finding {
+        let t = self.t();
+        let mut f = self.identity_finding(rule, id);
+        f.entitlement_type = "ROLE".into();
+        f.entitlement_id = t.s(e.role_id).to_string();
+        f.scope_type = t.scope_kind_str(e.scope.kind).to_string();
+        f.scope_id = t.s(e.scope.id).to_string();
+        f
+    }
+
+    /// `Environment Admin @ ENVIRONMENT:Prod`
+    pub fn role_text(&self, e: &RoleEnt) -> String {
+        let t = self.t();
+        let name = e
+            .role
+            .map(|r| t.s(t.roles[r.idx()].name))
+            .filter(|n| !n.is_empty())
+            .unwrap_or(t.s(e.role_id));
+        format!(
+            "{name} @ {}:{}",
+            t.scope_kind_str(e.scope.kind),
+            t.scope_name(e.scope)
+        )
+    }
+
+    /// How an entitlement is held: `direct assignment ra-1` / `through group Ops`.
+    pub fn sources_text(&self, a: &Access, e: &RoleEnt) -> String {
+        let t = self.t();
+        let mut parts = Vec::new();
+        if e.direct {
+            parts.push("a direct assignment".to_string());
+        }
+        for g in a.role_groups(e) {
+            parts.push(format!("group {}", t.s(t.groups[g.idx()].name)));
+        }
+        parts.join(" and ")
+    }
+
+    /// Is a role entitlement privileged (M5)?
+    pub fn privileged(&self, e: &RoleEnt) -> bool {
+        !self.t().role_is_read_only(e.role)
+    }
+}
+
+/// A finding rule.
+pub trait Rule: Sync + Send {
+    /// The stable kebab-case id.
+    fn id(&self) -> &'static str;
+    fn severity(&self) -> Severity;
+    /// Does the rule read activities (usage)?
+    fn needs_activities(&self) -> bool {
+        false
+    }
+    /// One paragraph for `p1graph rules`.
+    fn explanation(&self) -> &'static str;
+    /// Checks one identity, given its role entitlements.
+    fn check_identity(
+        &self,
+        _cx: &Context,
+        _id: Identity,
+        _access: &Access,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+    /// Checks the tenant as a whole.
+    fn check_tenant(&self, _cx: &Context, _out: &mut Vec<Finding>) {}
+}
+
+/// Every rule, in catalogue order.
+pub fn registry() -> Vec<Box<dyn Rule>> {
+    rules::all()
+}
+
+/// Runs `rules` over the tenant: sorted, deduplicated findings.
+pub fn run(r: &Resolver, cfg: &Config, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
+    let cx = Context { r, cfg };
+    let ids = r.identities_in_order();
+    let mut out: Vec<Finding> = ids
+        .par_chunks(4096)
+        .map_init(Access::default, |access, chunk| {
+            let mut found = Vec::new();
+            for &id in chunk {
+                r.resolve_roles(id, access);
+                if access.roles.is_empty() {
+                    continue;
+                }
+                for rule in rules {
+                    rule.check_identity(&cx, id, access, &mut found);
+                }
+            }
+            found
+        })
+        .flatten()
+        .collect();
+    for rule in rules {
+        rule.check_tenant(&cx, &mut out);
+    }
+    out.par_sort_by(|a, b| a.order(b));
+    out.dedup_by(|a, b| a.key() == b.key());
+    out
+}

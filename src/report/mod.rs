@@ -1,0 +1,8 @@
+//! What users see: the access export, summaries, explanations, and where they are written.
+
+pub mod access;
+pub mod findings;
+pub mod output;
+pub mod summary;
+
+pub use output::{Output, OutputError};

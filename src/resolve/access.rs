@@ -1,0 +1,560 @@
+//! Effective access per identity (access model M2, M3, M5, M6, M7).
+//!
+//! [`Resolver::new`] builds every per-group and per-environment structure once: the group
+//! closure, assignment lists per subject, applications per environment split by access-control
+//! kind, and an index from groups to the applications whose group rule lists them. Resolving one
+//! identity ([`Resolver::resolve`]) is then a merge of short sorted lists into a reusable
+//! [`Access`] buffer: no graph search, no heap allocation once the buffer has grown.
+//!
+//! Cost per user: O(d·a + r log r + k) where d is the number of direct groups, a the relevant
+//! ancestors per group, r the role entitlements and k the application rows produced.
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+
+use super::closure::GroupClosure;
+use super::csr::Csr;
+use crate::model::*;
+
+/// An identity that can hold entitlements (M3: groups are not identities).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Identity {
+    User(UserId),
+    Application(AppId),
+    Gateway(GatewayId),
+}
+
+impl Identity {
+    pub fn type_str(self) -> &'static str {
+        match self {
+            Identity::User(_) => "USER",
+            Identity::Application(_) => "APPLICATION",
+            Identity::Gateway(_) => "GATEWAY",
+        }
+    }
+}
+
+/// How an application entitlement was decided (M6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Via {
+    Direct,
+    Group,
+    AdminRole,
+    Open,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Direct => "DIRECT",
+            Via::Group => "GROUP",
+            Via::AdminRole => "ADMIN_ROLE",
+            Via::Open => "OPEN",
+        }
+    }
+}
+
+/// One role entitlement: a distinct (role, scope) with all of its sources.
+#[derive(Clone, Debug)]
+pub struct RoleEnt {
+    pub role_id: Sym,
+    pub role: Option<RoleId>,
+    pub scope: ScopeRef,
+    /// A direct assignment is a source.
+    pub direct: bool,
+    /// Source groups (sorted by PingOne id) in [`Access::groups`].
+    pub groups: Range<u32>,
+    /// Every assignment behind it, in [`Access::assignments`]: direct ones first.
+    pub assignments: Range<u32>,
+}
+
+/// One application entitlement of a user.
+#[derive(Clone, Debug)]
+pub struct AppEnt {
+    pub app: AppId,
+    pub via: Via,
+    /// Deciding groups (for `Via::Group`), sorted by PingOne id, in [`Access::groups`].
+    pub groups: Range<u32>,
+}
+
+/// One scope entitlement of an application (M7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScopeEnt {
+    pub scope: Sym,
+    pub resource: Sym,
+}
+
+/// The effective access of one identity; a reusable buffer.
+#[derive(Default, Debug)]
+pub struct Access {
+    pub identity: Option<Identity>,
+    /// Role entitlements, sorted by (role id, scope type, scope id) as strings.
+    pub roles: Vec<RoleEnt>,
+    /// Application entitlements, sorted by application id.
+    pub apps: Vec<AppEnt>,
+    /// Scope entitlements, sorted by (scope id, resource id).
+    pub scopes: Vec<ScopeEnt>,
+    pub groups: Vec<GroupId>,
+    pub assignments: Vec<AssignmentId>,
+    /// The user's relevant groups: groups(u) restricted to groups that hold roles or appear in
+    /// an application's group rule. Sorted by dense id.
+    pub relevant: Vec<GroupId>,
+    raw: Vec<(AssignmentId, Option<GroupId>)>,
+    cand: Vec<AppId>,
+}
+
+impl Access {
+    pub fn role_groups(&self, e: &RoleEnt) -> &[GroupId] {
+        &self.groups[e.groups.start as usize..e.groups.end as usize]
+    }
+    pub fn role_assignments(&self, e: &RoleEnt) -> &[AssignmentId] {
+        &self.assignments[e.assignments.start as usize..e.assignments.end as usize]
+    }
+    pub fn app_groups(&self, e: &AppEnt) -> &[GroupId] {
+        &self.groups[e.groups.start as usize..e.groups.end as usize]
+    }
+    fn clear(&mut self) {
+        self.identity = None;
+        self.roles.clear();
+        self.apps.clear();
+        self.scopes.clear();
+        self.groups.clear();
+        self.assignments.clear();
+        self.relevant.clear();
+        self.raw.clear();
+        self.cand.clear();
+    }
+}
+
+/// An application's group rule with its groups resolved to dense ids.
+#[derive(Clone, Debug)]
+struct ResolvedRule {
+    all: bool,
+    /// Listed groups present in the snapshot, sorted by dense id.
+    groups: Vec<GroupId>,
+    /// A listed group is missing: an ALL_GROUPS rule can never be satisfied.
+    missing: bool,
+}
+
+/// Everything computed once per tenant.
+pub struct Resolver<'t> {
+    pub t: &'t Tenant,
+    pub closure: GroupClosure,
+    pub user_groups: Csr<GroupId>,
+    pub user_assign: Csr<AssignmentId>,
+    pub group_assign: Csr<AssignmentId>,
+    pub app_assign: Csr<AssignmentId>,
+    pub gateway_assign: Csr<AssignmentId>,
+    app_scopes: Csr<ScopeEnt>,
+    env_open_apps: Csr<AppId>,
+    env_admin_apps: Csr<AppId>,
+    group_rule_apps: Csr<AppId>,
+    rules: Vec<Option<ResolvedRule>>,
+    /// Built-in roles that satisfy ADMIN_USERS_ONLY (M6.2).
+    pub admin_console_role: Vec<bool>,
+    /// Is each group relevant (holds an assignment or is listed in a group rule)?
+    pub relevant: Vec<bool>,
+}
+
+fn str_cmp(t: &Tenant, a: Sym, b: Sym) -> Ordering {
+    if a == b {
+        Ordering::Equal
+    } else {
+        t.s(a).as_bytes().cmp(t.s(b).as_bytes())
+    }
+}
+
+impl<'t> Resolver<'t> {
+    pub fn new(t: &'t Tenant) -> Self {
+        let n_users = t.users.len();
+        let n_groups = t.groups.len();
+        let user_groups = Csr::from_pairs(
+            n_users,
+            t.memberships.iter().map(|m| (m.user.idx(), m.group)),
+        );
+
+        let mut user_pairs = Vec::new();
+        let mut group_pairs = Vec::new();
+        let mut app_pairs = Vec::new();
+        let mut gw_pairs = Vec::new();
+        for (i, a) in t.assignments.iter().enumerate() {
+            let aid = AssignmentId::from_idx(i);
+            let sid = a.subject.id;
+            match a.subject.kind {
+                SubjectKind::User => {
+                    if let Some(u) = t.index.user.get(&sid) {
+                        user_pairs.push((u.idx(), aid));
+                    }
+                }
+                SubjectKind::Group => {
+                    if let Some(g) = t.index.group.get(&sid) {
+                        group_pairs.push((g.idx(), aid));
+                    }
+                }
+                SubjectKind::Application => {
+                    if let Some(x) = t.index.app.get(&sid) {
+                        app_pairs.push((x.idx(), aid));
+                    }
+                }
+                SubjectKind::Gateway => {
+                    if let Some(x) = t.index.gateway.get(&sid) {
+                        gw_pairs.push((x.idx(), aid));
+                    }
+                }
+            }
+        }
+        let user_assign = Csr::from_pairs(n_users, user_pairs.into_iter());
+        let group_assign = Csr::from_pairs(n_groups, group_pairs.iter().copied());
+        let app_assign = Csr::from_pairs(t.applications.len(), app_pairs.into_iter());
+        let gateway_assign = Csr::from_pairs(t.gateways.len(), gw_pairs.into_iter());
+
+        // Application scopes (M7): one per granted scope, whatever the application's state.
+        let mut scope_pairs: Vec<(usize, ScopeEnt)> = Vec::new();
+        for g in &t.grants {
+            if let Some(a) = t.index.app.get(&g.application) {
+                for &s in &g.scopes {
+                    scope_pairs.push((
+                        a.idx(),
+                        ScopeEnt {
+                            scope: s,
+                            resource: g.resource,
+                        },
+                    ));
+                }
+            }
+        }
+        scope_pairs.sort_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then_with(|| str_cmp(t, x.1.scope, y.1.scope))
+                .then_with(|| str_cmp(t, x.1.resource, y.1.resource))
+        });
+        scope_pairs.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+        let app_scopes = Csr::from_pairs(t.applications.len(), scope_pairs.into_iter());
+
+        // Applications by environment and access-control kind (M6).
+        let mut open = Vec::new();
+        let mut admin = Vec::new();
+        let mut by_group = Vec::new();
+        let mut rules: Vec<Option<ResolvedRule>> = vec![None; t.applications.len()];
+        let mut relevant = vec![false; n_groups];
+        for &(g, _) in &group_pairs {
+            relevant[g] = true;
+        }
+        for (i, a) in t.applications.iter().enumerate() {
+            let app = AppId::from_idx(i);
+            if !a.enabled || t.s(a.kind) == "WORKER" {
+                continue;
+            }
+            match a.access.effective_group_rule() {
+                Some(rule) => {
+                    let mut groups: Vec<GroupId> = Vec::new();
+                    let mut missing = false;
+                    for s in &rule.groups {
+                        match t.index.group.get(s) {
+                            Some(&g) => groups.push(g),
+                            None => missing = true,
+                        }
+                    }
+                    groups.sort_unstable();
+                    groups.dedup();
+                    for &g in &groups {
+                        relevant[g.idx()] = true;
+                        by_group.push((g.idx(), app));
+                    }
+                    rules[i] = Some(ResolvedRule {
+                        all: rule.kind == GroupRuleKind::AllGroups,
+                        groups,
+                        missing,
+                    });
+                }
+                None if a.access.admin_users_only => admin.push((a.env.idx(), app)),
+                None => open.push((a.env.idx(), app)),
+            }
+        }
+        let n_env = t.environments.len();
+        let env_open_apps = Csr::from_pairs(n_env, open.into_iter());
+        let env_admin_apps = Csr::from_pairs(n_env, admin.into_iter());
+        let group_rule_apps = Csr::from_pairs(n_groups, by_group.into_iter());
+        let admin_console_role = t
+            .roles
+            .iter()
+            .map(|r| r.builtin && ADMIN_USERS_ONLY_ROLES.contains(&t.s(r.name)))
+            .collect();
+        let closure = GroupClosure::new(n_groups, &t.nestings, &relevant);
+        Resolver {
+            t,
+            closure,
+            user_groups,
+            user_assign,
+            group_assign,
+            app_assign,
+            gateway_assign,
+            app_scopes,
+            env_open_apps,
+            env_admin_apps,
+            group_rule_apps,
+            rules,
+            admin_console_role,
+            relevant,
+        }
+    }
+
+    /// Every identity that can have rows, in the export's order: by identity type, then id,
+    /// comparing UTF-8 bytes (APPLICATION < GATEWAY < USER).
+    pub fn identities_in_order(&self) -> Vec<Identity> {
+        use rayon::prelude::*;
+        let t = self.t;
+        let mut apps: Vec<AppId> = (0..t.applications.len()).map(AppId::from_idx).collect();
+        apps.sort_by(|a, b| str_cmp(t, t.applications[a.idx()].id, t.applications[b.idx()].id));
+        let mut gws: Vec<GatewayId> = (0..t.gateways.len()).map(GatewayId::from_idx).collect();
+        gws.sort_by(|a, b| str_cmp(t, t.gateways[a.idx()].id, t.gateways[b.idx()].id));
+        let mut users: Vec<UserId> = (0..t.users.len()).map(UserId::from_idx).collect();
+        users.par_sort_unstable_by(|a, b| t.s(t.users[a.idx()].id).cmp(t.s(t.users[b.idx()].id)));
+        let mut out = Vec::with_capacity(apps.len() + gws.len() + users.len());
+        out.extend(apps.into_iter().map(Identity::Application));
+        out.extend(gws.into_iter().map(Identity::Gateway));
+        out.extend(users.into_iter().map(Identity::User));
+        out
+    }
+
+    /// Resolves one identity into `out` (cleared first).
+    pub fn resolve(&self, id: Identity, out: &mut Access) {
+        self.resolve_inner(id, out, true);
+    }
+
+    /// Resolves only role entitlements (and, for applications, scopes): what findings need.
+    pub fn resolve_roles(&self, id: Identity, out: &mut Access) {
+        self.resolve_inner(id, out, false);
+    }
+
+    fn resolve_inner(&self, id: Identity, out: &mut Access, apps: bool) {
+        out.clear();
+        out.identity = Some(id);
+        match id {
+            Identity::User(u) => self.resolve_user(u, out, apps),
+            Identity::Application(a) => {
+                for &aid in self.app_assign.row(a.idx()) {
+                    out.raw.push((aid, None));
+                }
+                self.group_roles(out);
+                out.scopes.extend_from_slice(self.app_scopes.row(a.idx()));
+            }
+            Identity::Gateway(g) => {
+                for &aid in self.gateway_assign.row(g.idx()) {
+                    out.raw.push((aid, None));
+                }
+                self.group_roles(out);
+            }
+        }
+    }
+
+    /// The relevant groups of user `u` (groups(u) ∩ relevant), sorted, into `out.relevant`.
+    pub fn relevant_groups(&self, u: UserId, out: &mut Vec<GroupId>) {
+        out.clear();
+        for &d in self.user_groups.row(u.idx()) {
+            out.extend_from_slice(self.closure.relevant_ancestors(d));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    fn resolve_user(&self, u: UserId, out: &mut Access, apps: bool) {
+        let t = self.t;
+        let mut relevant = std::mem::take(&mut out.relevant);
+        self.relevant_groups(u, &mut relevant);
+        // M2: direct assignments, then the assignments of every group in groups(u).
+        for &aid in self.user_assign.row(u.idx()) {
+            out.raw.push((aid, None));
+        }
+        for &g in &relevant {
+            for &aid in self.group_assign.row(g.idx()) {
+                out.raw.push((aid, Some(g)));
+            }
+        }
+        self.group_roles(out);
+        if !apps {
+            out.relevant = relevant;
+            return;
+        }
+
+        // M6: applications of the user's environment.
+        let env = t.users[u.idx()].env;
+        let is_admin = out
+            .roles
+            .iter()
+            .any(|r| r.role.is_some_and(|r| self.admin_console_role[r.idx()]));
+        let mut cand = std::mem::take(&mut out.cand);
+        cand.clear();
+        cand.extend_from_slice(self.env_open_apps.row(env.idx()));
+        if is_admin {
+            cand.extend_from_slice(self.env_admin_apps.row(env.idx()));
+        }
+        for &g in &relevant {
+            cand.extend_from_slice(self.group_rule_apps.row(g.idx()));
+        }
+        cand.sort_by(|a, b| str_cmp(t, t.applications[a.idx()].id, t.applications[b.idx()].id));
+        cand.dedup();
+        for &app in &cand {
+            let a = &t.applications[app.idx()];
+            if a.env != env {
+                continue;
+            }
+            match &self.rules[app.idx()] {
+                None if a.access.admin_users_only => out.apps.push(AppEnt {
+                    app,
+                    via: Via::AdminRole,
+                    groups: 0..0,
+                }),
+                None => out.apps.push(AppEnt {
+                    app,
+                    via: Via::Open,
+                    groups: 0..0,
+                }),
+                Some(rule) => {
+                    if a.access.admin_users_only && !is_admin {
+                        continue;
+                    }
+                    let start = out.groups.len() as u32;
+                    let ok = if rule.all {
+                        !rule.missing
+                            && rule
+                                .groups
+                                .iter()
+                                .all(|g| relevant.binary_search(g).is_ok())
+                    } else {
+                        rule.groups
+                            .iter()
+                            .any(|g| relevant.binary_search(g).is_ok())
+                    };
+                    if !ok {
+                        continue;
+                    }
+                    for &g in &rule.groups {
+                        if relevant.binary_search(&g).is_ok() {
+                            out.groups.push(g);
+                        }
+                    }
+                    out.groups[start as usize..]
+                        .sort_by(|a, b| str_cmp(t, t.groups[a.idx()].id, t.groups[b.idx()].id));
+                    out.apps.push(AppEnt {
+                        app,
+                        via: Via::Group,
+                        groups: start..out.groups.len() as u32,
+                    });
+                }
+            }
+        }
+        out.cand = cand;
+        out.relevant = relevant;
+    }
+
+    /// Groups `out.raw` (assignment, source group) into role entitlements.
+    fn group_roles(&self, out: &mut Access) {
+        let t = self.t;
+        let key_cmp = |a: &RoleAssignment, b: &RoleAssignment| {
+            str_cmp(t, a.role_id, b.role_id)
+                .then_with(|| {
+                    t.scope_kind_str(a.scope.kind)
+                        .cmp(t.scope_kind_str(b.scope.kind))
+                })
+                .then_with(|| str_cmp(t, a.scope.id, b.scope.id))
+        };
+        let same_key =
+            |a: &RoleAssignment, b: &RoleAssignment| a.role_id == b.role_id && a.scope == b.scope;
+        out.raw.sort_by(|x, y| {
+            let (a, b) = (&t.assignments[x.0.idx()], &t.assignments[y.0.idx()]);
+            key_cmp(a, b)
+                // direct sources first, then groups by PingOne id
+                .then_with(|| match (x.1, y.1) {
+                    (None, None) => x.0.cmp(&y.0),
+                    (None, Some(_)) => Ordering::Less,
+                    (Some(_), None) => Ordering::Greater,
+                    (Some(g), Some(h)) => {
+                        str_cmp(t, t.groups[g.idx()].id, t.groups[h.idx()].id).then(x.0.cmp(&y.0))
+                    }
+                })
+        });
+        let mut i = 0;
+        let raw = std::mem::take(&mut out.raw);
+        while i < raw.len() {
+            let first = &t.assignments[raw[i].0.idx()];
+            let mut j = i;
+            let gstart = out.groups.len() as u32;
+            let astart = out.assignments.len() as u32;
+            let mut direct = false;
+            while j < raw.len() && same_key(&t.assignments[raw[j].0.idx()], first) {
+                let (aid, src) = raw[j];
+                out.assignments.push(aid);
+                match src {
+                    None => direct = true,
+                    Some(g) => {
+                        if out.groups.last() != Some(&g) || out.groups.len() as u32 == gstart {
+                            out.groups.push(g);
+                        }
+                    }
+                }
+                j += 1;
+            }
+            out.roles.push(RoleEnt {
+                role_id: first.role_id,
+                role: first.role,
+                scope: first.scope,
+                direct,
+                groups: gstart..out.groups.len() as u32,
+                assignments: astart..out.assignments.len() as u32,
+            });
+            i = j;
+        }
+        out.raw = raw;
+    }
+
+    /// Is this identity an admin (holds a role entitlement) / privileged admin (M5)?
+    pub fn is_privileged(&self, access: &Access) -> bool {
+        access
+            .roles
+            .iter()
+            .any(|r| !self.t.role_is_read_only(r.role))
+    }
+
+    /// The direct groups of a user.
+    pub fn direct_groups(&self, u: UserId) -> &[GroupId] {
+        self.user_groups.row(u.idx())
+    }
+
+    /// The shortest chain from one of the user's direct groups up to `target` (both included):
+    /// the direct group is chosen by (distance, dense id).
+    pub fn shortest_chain(&self, u: UserId, target: GroupId) -> Option<Vec<GroupId>> {
+        let best = self
+            .direct_groups(u)
+            .iter()
+            .filter_map(|&d| self.closure.distance(d, target).map(|dist| (dist, d)))
+            .min()?;
+        self.closure.chain(best.1, target)
+    }
+
+    /// Every user's group in the resolved rule of application `a` (for explain): the listed groups
+    /// present in the snapshot, whether it is ALL_GROUPS, and whether a listed group is missing.
+    pub fn rule_groups(&self, a: AppId) -> Option<(bool, &[GroupId], bool)> {
+        self.rules[a.idx()]
+            .as_ref()
+            .map(|r| (r.all, r.groups.as_slice(), r.missing))
+    }
+
+    /// Per-identity memo of PingOne id -> identity, for lookups by the CLI.
+    pub fn identity_by_id(&self) -> FxHashMap<Sym, Identity> {
+        let t = self.t;
+        let mut m = FxHashMap::default();
+        for (s, &u) in &t.index.user {
+            m.insert(*s, Identity::User(u));
+        }
+        for (s, &a) in &t.index.app {
+            m.insert(*s, Identity::Application(a));
+        }
+        for (s, &g) in &t.index.gateway {
+            m.insert(*s, Identity::Gateway(g));
+        }
+        m
+    }
+}
