@@ -34,6 +34,8 @@ pub struct DiffRow {
     pub change: &'static str,
     /// `critical` .. `info`: a finding's severity; `high` for gained privileged access.
     pub severity: &'static str,
+    /// The finding's rule; empty for other categories.
+    pub rule: &'static str,
     pub identity_type: String,
     pub identity_id: String,
     pub identity_name: String,
@@ -56,7 +58,7 @@ pub struct Diff {
 }
 
 /// The header of the CSV form.
-pub const DIFF_HEADER: &str = "category,change,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,detail";
+pub const DIFF_HEADER: &str = "category,change,severity,rule,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,detail";
 
 /// Key of an access row: identity and entitlement.
 type AccessKey = (String, String, String, String, String, String);
@@ -142,6 +144,7 @@ fn row(
         category,
         change,
         severity,
+        rule: "",
         identity_type: String::new(),
         identity_id: String::new(),
         identity_name: String::new(),
@@ -181,6 +184,18 @@ fn access_control_text(t: &Tenant, a: &Application) -> String {
         s.push_str("open");
     }
     s
+}
+
+/// The display name of an assignment's subject; empty when it is not in the tenant.
+fn subject_name(t: &Tenant, s: Subject) -> &str {
+    let i = &t.index;
+    let name = match s.kind {
+        SubjectKind::User => i.user.get(&s.id).map(|u| t.users[u.idx()].username),
+        SubjectKind::Group => i.group.get(&s.id).map(|g| t.groups[g.idx()].name),
+        SubjectKind::Application => i.app.get(&s.id).map(|a| t.applications[a.idx()].name),
+        SubjectKind::Gateway => i.gateway.get(&s.id).map(|g| t.gateways[g.idx()].name),
+    };
+    name.map_or("", |n| t.s(n))
 }
 
 /// Computes every change from `old` to `new`.
@@ -262,7 +277,7 @@ fn finding_changes(old: &[Finding], new: &[Finding], rows: &mut Vec<DiffRow>) {
         r.identity_name = f.identity_name.clone();
         r.entitlement_type = f.entitlement_type.clone();
         r.entitlement_id = f.entitlement_id.clone();
-        r.entitlement_name = f.rule.to_string();
+        r.rule = f.rule;
         r.scope_type = f.scope_type.clone();
         r.scope_id = f.scope_id.clone();
         r.detail = f.detail.clone();
@@ -341,6 +356,7 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
                 let mut r = row("role-assignment", "", "info", 5);
                 r.identity_type = a.subject.kind.as_str().to_string();
                 r.identity_id = t.s(a.subject.id).to_string();
+                r.identity_name = subject_name(t, a.subject).to_string();
                 r.entitlement_type = "ROLE".into();
                 r.entitlement_id = t.s(a.role_id).to_string();
                 r.entitlement_name = t.role_name(a).to_string();
@@ -454,6 +470,7 @@ impl Diff {
                     r.category,
                     r.change,
                     r.severity,
+                    r.rule,
                     &r.identity_type,
                     &r.identity_id,
                     &r.identity_name,
@@ -535,9 +552,14 @@ impl Diff {
             } else {
                 format!(" at {} {}", r.scope_type, r.scope_id)
             };
+            let rule = if r.rule.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", r.rule)
+            };
             let _ = write!(
                 s,
-                "\n{:<9}{:<16}{:<10}{who}{what}{scope}",
+                "\n{:<9}{:<16}{:<11}{rule}{who}{what}{scope}",
                 r.severity, r.category, r.change
             );
             if !r.detail.is_empty() {
@@ -550,12 +572,12 @@ impl Diff {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use std::path::Path;
 
     use super::*;
 
-    fn demo() -> Tenant {
+    pub fn demo() -> Tenant {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
         crate::export::read_export(&dir).unwrap()
     }
@@ -563,7 +585,7 @@ mod tests {
     /// `old` with hand-made changes: a user disabled, a user added, a membership that brings a
     /// privileged role through a group, a direct privileged role assignment, an application's
     /// access control changed.
-    fn changed(old: &Tenant) -> (Tenant, String, String) {
+    pub fn changed(old: &Tenant) -> (Tenant, String, String) {
         let mut t = old.clone();
         // A user that is active and one that will gain a membership.
         let active = t.users.iter().position(|u| u.is_active()).unwrap();
@@ -624,6 +646,12 @@ mod tests {
         t.reindex();
         (t, disabled_id, "u-diff-newcomer".into())
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
+    use super::*;
 
     #[test]
     fn a_tenant_against_itself_has_only_unchanged_findings() {
@@ -729,5 +757,19 @@ mod tests {
             &crate::snapshot::load(&pn).unwrap(),
         );
         assert_eq!(from_snapshots, diff(&old, &new));
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    use super::tests_support::*;
+
+    #[test]
+    fn diff_table_and_csv_snapshot() {
+        let old = demo();
+        let (new, _, _) = changed(&old);
+        let d = super::diff(&old, &new);
+        insta::assert_snapshot!("diff_table", d.to_table());
+        insta::assert_snapshot!("diff_csv", String::from_utf8(d.to_csv()).unwrap());
     }
 }

@@ -766,3 +766,11 @@ fn big_sections_are_compressed_and_the_string_table_is_not() {
     let err = load(&bad).unwrap_err();
     assert_eq!(err.section(), Some("memberships"), "{err}");
 }
+
+#[test]
+fn info_report_snapshot() {
+    let (_dir, path, _, _) = small_snapshot();
+    let text = info(&path).unwrap().to_string();
+    let text = text.replace(&path.display().to_string(), "[PATH]");
+    insta::assert_snapshot!(text);
+}
