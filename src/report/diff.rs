@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use super::access::{RowBuf, RowFormat};
 use crate::findings::{self, Finding, Severity};
 use crate::model::*;
-use crate::resolve::{Access, Resolver};
+use crate::resolve::{Access, Identity, Resolver};
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -70,52 +70,111 @@ struct AccessInfo {
     privileged: bool,
 }
 
-/// Every access row of `t`, by key.
-fn access_rows(t: &Tenant) -> BTreeMap<AccessKey, AccessInfo> {
-    let r = Resolver::new(t);
-    let ids = r.identities_in_order();
-    let chunks: Vec<Vec<u8>> = ids
-        .par_chunks(1024)
-        .map_init(
-            || (Access::default(), RowBuf::default()),
-            |(access, buf), chunk| {
-                let mut bytes = Vec::new();
-                for &id in chunk {
-                    r.resolve(id, access);
-                    buf.rows(&r, access, RowFormat::Csv, &mut bytes);
-                }
-                bytes
-            },
-        )
-        .collect();
+/// The access rows of one identity, by key.
+fn parse_rows(t: &Tenant, bytes: &[u8]) -> BTreeMap<AccessKey, AccessInfo> {
     let mut out = BTreeMap::new();
-    for bytes in chunks {
-        let mut rd = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes.as_slice());
-        for rec in rd.records().flatten() {
-            let f = |i: usize| rec.get(i).unwrap_or("").to_string();
-            let (etype, eid) = (f(5), f(6));
-            let privileged = etype == "ROLE" && {
-                let role = t
-                    .strings
-                    .get(&eid)
-                    .and_then(|s| t.index.role.get(&s).copied());
-                !t.role_is_read_only(role)
-            };
-            out.insert(
-                (f(0), f(1), etype, eid, f(8), f(9)),
-                AccessInfo {
-                    identity_name: f(2),
-                    entitlement_name: f(7),
-                    path: f(12),
-                    privileged,
-                },
-            );
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    for rec in rd.records().flatten() {
+        let f = |i: usize| rec.get(i).unwrap_or("").to_string();
+        let (etype, eid) = (f(5), f(6));
+        let privileged = etype == "ROLE" && {
+            let role = t
+                .strings
+                .get(&eid)
+                .and_then(|s| t.index.role.get(&s).copied());
+            !t.role_is_read_only(role)
+        };
+        out.insert(
+            (f(0), f(1), etype, eid, f(8), f(9)),
+            AccessInfo {
+                identity_name: f(2),
+                entitlement_name: f(7),
+                path: f(12),
+                privileged,
+            },
+        );
+    }
+    out
+}
+
+/// Sort key of an identity across tenants: kind, then PingOne id (dense ids differ).
+fn identity_key(t: &Tenant, id: Identity) -> (u8, &str) {
+    match id {
+        Identity::Application(a) => (0, t.s(t.applications[a.idx()].id)),
+        Identity::Gateway(g) => (1, t.s(t.gateways[g.idx()].id)),
+        Identity::User(u) => (2, t.s(t.users[u.idx()].id)),
+    }
+}
+
+/// Every identity of either tenant, paired by PingOne id.
+fn identity_pairs(ro: &Resolver, rn: &Resolver) -> Vec<(Option<Identity>, Option<Identity>)> {
+    let mut old = ro.identities_in_order();
+    let mut new = rn.identities_in_order();
+    old.sort_by(|&a, &b| identity_key(ro.t, a).cmp(&identity_key(ro.t, b)));
+    new.sort_by(|&a, &b| identity_key(rn.t, a).cmp(&identity_key(rn.t, b)));
+    let mut out = Vec::with_capacity(old.len().max(new.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let ord = match (old.get(i), new.get(j)) {
+            (Some(&a), Some(&b)) => identity_key(ro.t, a).cmp(&identity_key(rn.t, b)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                out.push((Some(old[i]), None));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push((None, Some(new[j])));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((Some(old[i]), Some(new[j])));
+                i += 1;
+                j += 1;
+            }
         }
     }
     out
+}
+
+/// Access gained and lost, one identity at a time: both sides are resolved and formatted as
+/// access rows; identical rows (the common case) are skipped without parsing, so memory holds
+/// only the changes.
+fn access_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
+    let (ro, rn) = rayon::join(|| Resolver::new(old), || Resolver::new(new));
+    let pairs = identity_pairs(&ro, &rn);
+    let found: Vec<Vec<DiffRow>> = pairs
+        .par_chunks(1024)
+        .map_init(
+            || (Access::default(), RowBuf::default(), Vec::new(), Vec::new()),
+            |(access, buf, bo, bn), chunk| {
+                let mut out = Vec::new();
+                for &(io, inew) in chunk {
+                    bo.clear();
+                    bn.clear();
+                    if let Some(id) = io {
+                        ro.resolve(id, access);
+                        buf.rows(&ro, access, RowFormat::Csv, bo);
+                    }
+                    if let Some(id) = inew {
+                        rn.resolve(id, access);
+                        buf.rows(&rn, access, RowFormat::Csv, bn);
+                    }
+                    if bo != bn {
+                        let (mo, mn) = (parse_rows(old, bo), parse_rows(new, bn));
+                        access_row_changes(&mo, &mn, &mut out);
+                    }
+                }
+                out
+            },
+        )
+        .collect();
+    rows.extend(found.into_iter().flatten());
 }
 
 fn run_findings(t: &Tenant) -> Vec<Finding> {
@@ -201,11 +260,8 @@ fn subject_name(t: &Tenant, s: Subject) -> &str {
 /// Computes every change from `old` to `new`.
 pub fn diff(old: &Tenant, new: &Tenant) -> Diff {
     let mut rows = Vec::new();
-    let ((a_old, a_new), (f_old, f_new)) = rayon::join(
-        || rayon::join(|| access_rows(old), || access_rows(new)),
-        || rayon::join(|| run_findings(old), || run_findings(new)),
-    );
-    access_changes(&a_old, &a_new, &mut rows);
+    access_changes(old, new, &mut rows);
+    let (f_old, f_new) = rayon::join(|| run_findings(old), || run_findings(new));
     finding_changes(&f_old, &f_new, &mut rows);
     entity_changes(old, new, &mut rows);
     rows.sort_by(|a, b| {
@@ -231,7 +287,7 @@ pub fn diff(old: &Tenant, new: &Tenant) -> Diff {
     Diff { rows }
 }
 
-fn access_changes(
+fn access_row_changes(
     old: &BTreeMap<AccessKey, AccessInfo>,
     new: &BTreeMap<AccessKey, AccessInfo>,
     rows: &mut Vec<DiffRow>,
