@@ -358,21 +358,50 @@ fn finding_changes(old: &[Finding], new: &[Finding], rows: &mut Vec<DiffRow>) {
     }
 }
 
+/// Walks two lists keyed by PingOne ids (sorted here) side by side: `f(old, new)` for every key
+/// of either, with `None` on the side that lacks it. Keys borrow the tenants' strings, so a
+/// million-row comparison allocates only the two lists.
+fn merge_join<K: Ord + Copy, V>(
+    mut old: Vec<(K, V)>,
+    mut new: Vec<(K, V)>,
+    mut f: impl FnMut(Option<&V>, Option<&V>),
+) {
+    old.sort_unstable_by_key(|x| x.0);
+    new.sort_unstable_by_key(|x| x.0);
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let ord = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.0.cmp(&b.0),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                f(Some(&old[i].1), None);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                f(None, Some(&new[j].1));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                f(Some(&old[i].1), Some(&new[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
 fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
-    // Users.
-    let users = |t: &Tenant| -> BTreeMap<String, (String, bool)> {
+    // Users: added, removed, disabled (or locked), re-enabled.
+    fn users(t: &Tenant) -> Vec<(&str, (&str, &str, bool))> {
         t.users
             .iter()
-            .map(|u| {
-                (
-                    t.s(u.id).to_string(),
-                    (t.s(u.username).to_string(), u.is_active()),
-                )
-            })
+            .map(|u| (t.s(u.id), (t.s(u.id), t.s(u.username), u.is_active())))
             .collect()
-    };
-    let (uo, un) = (users(old), users(new));
-    let user_row = |id: &str, name: &str, change: &'static str, detail: &str| {
+    }
+    let user_row = |&(id, name, _): &(&str, &str, bool), change: &'static str, detail: &str| {
         let mut r = row(
             "user",
             change,
@@ -385,77 +414,61 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
         r.detail = detail.to_string();
         r
     };
-    for (id, (name, active)) in &un {
-        match uo.get(id) {
-            None => rows.push(user_row(id, name, "added", "")),
-            Some((_, was)) if *was && !*active => {
-                rows.push(user_row(id, name, "disabled", "disabled or locked"))
-            }
-            Some((_, was)) if !*was && *active => {
-                rows.push(user_row(id, name, "re-enabled", "enabled and not locked"))
-            }
-            _ => {}
+    merge_join(users(old), users(new), |o, n| match (o, n) {
+        (None, Some(n)) => rows.push(user_row(n, "added", "")),
+        (Some(o), None) => rows.push(user_row(o, "removed", "")),
+        (Some(o), Some(n)) if o.2 && !n.2 => {
+            rows.push(user_row(n, "disabled", "disabled or locked"))
         }
-    }
-    for (id, (name, _)) in &uo {
-        if !un.contains_key(id) {
-            rows.push(user_row(id, name, "removed", ""));
+        (Some(o), Some(n)) if !o.2 && n.2 => {
+            rows.push(user_row(n, "re-enabled", "enabled and not locked"))
         }
-    }
+        _ => {}
+    });
 
     // Role assignments, by (assignment id, subject id).
-    type AssignKey = (String, String);
-    let assignments = |t: &Tenant| -> BTreeMap<AssignKey, DiffRow> {
+    fn assignments(t: &Tenant) -> Vec<((&str, &str), usize)> {
         t.assignments
             .iter()
-            .map(|a| {
-                let mut r = row("role-assignment", "", "info", 5);
-                r.identity_type = a.subject.kind.as_str().to_string();
-                r.identity_id = t.s(a.subject.id).to_string();
-                r.identity_name = subject_name(t, a.subject).to_string();
-                r.entitlement_type = "ROLE".into();
-                r.entitlement_id = t.s(a.role_id).to_string();
-                r.entitlement_name = t.role_name(a).to_string();
-                r.scope_type = t.scope_kind_str(a.scope.kind).to_string();
-                r.scope_id = t.s(a.scope.id).to_string();
-                r.detail = format!("assignment {}", t.s(a.id));
-                ((t.s(a.id).to_string(), t.s(a.subject.id).to_string()), r)
-            })
+            .enumerate()
+            .map(|(i, a)| ((t.s(a.id), t.s(a.subject.id)), i))
             .collect()
+    }
+    let assignment_row = |t: &Tenant, i: usize, change: &'static str, priority: u8| {
+        let a = &t.assignments[i];
+        let mut r = row("role-assignment", change, "info", priority);
+        r.identity_type = a.subject.kind.as_str().to_string();
+        r.identity_id = t.s(a.subject.id).to_string();
+        r.identity_name = subject_name(t, a.subject).to_string();
+        r.entitlement_type = "ROLE".into();
+        r.entitlement_id = t.s(a.role_id).to_string();
+        r.entitlement_name = t.role_name(a).to_string();
+        r.scope_type = t.scope_kind_str(a.scope.kind).to_string();
+        r.scope_id = t.s(a.scope.id).to_string();
+        r.detail = format!("assignment {}", t.s(a.id));
+        r
     };
-    let (ao, an) = (assignments(old), assignments(new));
-    for (k, r) in &an {
-        if !ao.contains_key(k) {
-            let mut r = r.clone();
-            r.change = "added";
-            rows.push(r);
-        }
-    }
-    for (k, r) in &ao {
-        if !an.contains_key(k) {
-            let mut r = r.clone();
-            r.change = "removed";
-            r.priority = 8;
-            rows.push(r);
-        }
-    }
+    merge_join(assignments(old), assignments(new), |o, n| match (o, n) {
+        (None, Some(&i)) => rows.push(assignment_row(new, i, "added", 5)),
+        (Some(&i), None) => rows.push(assignment_row(old, i, "removed", 8)),
+        _ => {}
+    });
 
     // Direct memberships, by (user id, group id).
-    let memberships = |t: &Tenant| -> BTreeMap<(String, String), (String, String)> {
+    fn memberships(t: &Tenant) -> Vec<((&str, &str), usize)> {
         t.memberships
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(i, m)| {
                 let u = &t.users[m.user.idx()];
                 let g = &t.groups[m.group.idx()];
-                (
-                    (t.s(u.id).to_string(), t.s(g.id).to_string()),
-                    (t.s(u.username).to_string(), t.s(g.name).to_string()),
-                )
+                ((t.s(u.id), t.s(g.id)), i)
             })
             .collect()
-    };
-    let (mo, mn) = (memberships(old), memberships(new));
-    let mem_row = |k: &(String, String), v: &(String, String), change: &'static str| {
+    }
+    let mem_row = |t: &Tenant, i: usize, change: &'static str| {
+        let m = &t.memberships[i];
+        let (u, g) = (&t.users[m.user.idx()], &t.groups[m.group.idx()]);
         let mut r = row(
             "membership",
             change,
@@ -463,49 +476,43 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
             if change == "added" { 6 } else { 8 },
         );
         r.identity_type = "USER".into();
-        r.identity_id = k.0.clone();
-        r.identity_name = v.0.clone();
+        r.identity_id = t.s(u.id).to_string();
+        r.identity_name = t.s(u.username).to_string();
         r.entitlement_type = "GROUP".into();
-        r.entitlement_id = k.1.clone();
-        r.entitlement_name = v.1.clone();
+        r.entitlement_id = t.s(g.id).to_string();
+        r.entitlement_name = t.s(g.name).to_string();
         r
     };
-    for (k, v) in &mn {
-        if !mo.contains_key(k) {
-            rows.push(mem_row(k, v, "added"));
-        }
-    }
-    for (k, v) in &mo {
-        if !mn.contains_key(k) {
-            rows.push(mem_row(k, v, "removed"));
-        }
-    }
+    merge_join(memberships(old), memberships(new), |o, n| match (o, n) {
+        (None, Some(&i)) => rows.push(mem_row(new, i, "added")),
+        (Some(&i), None) => rows.push(mem_row(old, i, "removed")),
+        _ => {}
+    });
 
     // Applications whose access control changed.
-    let apps = |t: &Tenant| -> BTreeMap<String, (String, String)> {
+    fn apps(t: &Tenant) -> Vec<(&str, (&str, &str, String))> {
         t.applications
             .iter()
             .map(|a| {
                 (
-                    t.s(a.id).to_string(),
-                    (t.s(a.name).to_string(), access_control_text(t, a)),
+                    t.s(a.id),
+                    (t.s(a.id), t.s(a.name), access_control_text(t, a)),
                 )
             })
             .collect()
-    };
-    let (po, pn) = (apps(old), apps(new));
-    for (id, (name, ac)) in &pn {
-        if let Some((_, before)) = po.get(id)
+    }
+    merge_join(apps(old), apps(new), |o, n| {
+        if let (Some((_, _, before)), Some((id, name, ac))) = (o, n)
             && before != ac
         {
             let mut r = row("application", "changed", "info", 5);
             r.entitlement_type = "APPLICATION".into();
-            r.entitlement_id = id.clone();
-            r.entitlement_name = name.clone();
+            r.entitlement_id = id.to_string();
+            r.entitlement_name = name.to_string();
             r.detail = format!("access control: {before} -> {ac}");
             rows.push(r);
         }
-    }
+    });
 }
 
 impl Diff {
