@@ -35,6 +35,11 @@
 //! compressed), sections encoded and compressed in parallel. [`load`]: O(rows + string bytes);
 //! the file is read whole, sections are checked and decompressed in parallel, and the interner
 //! rebuild (one hash per string) runs beside the table decoding.
+//!
+//! Measured 2026-11-29 on 2 shared cores (release build, synthetic tenants from `synth`, page
+//! cache warm): 1,000,000 users: export 1,657 MB, snapshot 140 MB (1/12), `read_export`
+//! 19-26 s, `load` 0.7-1.3 s, peak memory of a load 414 MB; 100,000 users: 241 MB vs 18 MB,
+//! 1.5 s vs 0.1 s.
 
 mod codec;
 mod error;
