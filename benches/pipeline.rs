@@ -16,6 +16,7 @@ use p1graph::graph::TenantGraph;
 use p1graph::report::Output;
 use p1graph::report::access::{RowFormat, write_access};
 use p1graph::resolve::{Access, Resolver};
+use p1graph::snapshot;
 use p1graph::synth::generate_to_temp;
 
 fn sizes() -> Vec<u64> {
@@ -75,6 +76,13 @@ fn pipeline(c: &mut Criterion) {
                 })
             },
         );
+        let snap = out_dir.path().join("t.p1g");
+        g.bench_with_input(BenchmarkId::new("snapshot_save", users), &users, |b, _| {
+            b.iter(|| black_box(snapshot::save(&t, &snap).unwrap()))
+        });
+        g.bench_with_input(BenchmarkId::new("snapshot_load", users), &users, |b, _| {
+            b.iter(|| black_box(snapshot::load(&snap).unwrap().users.len()))
+        });
     }
     g.finish();
 }

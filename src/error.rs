@@ -23,6 +23,8 @@ pub enum Error {
     Synth(#[from] crate::synth::SynthError),
     #[error(transparent)]
     Ingest(#[from] crate::pingone::error::IngestError),
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {
@@ -81,6 +83,7 @@ impl Error {
             Error::Read(e) => e.help(),
             Error::Input(e) => e.help(),
             Error::Ingest(e) => e.help(),
+            Error::Snapshot(e) => e.help(),
             _ => None,
         }
     }

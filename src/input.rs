@@ -1,4 +1,5 @@
-//! `--input PATH`: an export directory or a `.p1g` snapshot, loaded into a [`Tenant`].
+//! `--input PATH`: an export directory or a `.p1g` snapshot (recognised by its magic bytes),
+//! loaded into a [`Tenant`].
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,9 @@ pub fn load(path: &Path) -> Result<Tenant, crate::Error> {
     }
     if !path.exists() {
         return Err(InputError::Missing(path.to_path_buf()).into());
+    }
+    if crate::snapshot::is_snapshot(path) {
+        return Ok(crate::snapshot::load(path)?);
     }
     Err(InputError::Unrecognised(path.to_path_buf()).into())
 }

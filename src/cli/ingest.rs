@@ -26,9 +26,17 @@ pub struct IngestArgs {
     /// PingOne region of the organization.
     #[arg(long, default_value = "NA", value_name = "NA|EU|CA|AU|SG|AP")]
     pub region: Region,
-    /// The export directory to write (replaced atomically at the end).
+    /// The export directory to write (replaced atomically at the end), or a snapshot when it ends
+    /// in `.p1g`.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// With a `.p1g` output: also keep the raw export directory here.
+    #[arg(long, value_name = "DIR")]
+    pub save_raw: Option<PathBuf>,
+    /// An earlier snapshot: only activities newer than its high-water mark are read, and its usage
+    /// ledger is carried forward into the new snapshot (needs a `.p1g` output).
+    #[arg(long, value_name = "FILE.p1g")]
+    pub previous: Option<PathBuf>,
     /// Read the client secret from this file (first line). Default: $P1GRAPH_CLIENT_SECRET, or a prompt.
     #[arg(long, value_name = "FILE")]
     pub client_secret_file: Option<PathBuf>,
@@ -230,12 +238,56 @@ impl IngestProgress for Bars {
 }
 
 /// Runs `p1graph ingest`; returns the exit code (0) or the error (exit code 2).
-pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, IngestError> {
-    let cfg = args.config()?;
-    if cfg.out.extension().is_some_and(|e| e == "p1g") {
-        // Snapshots are another stage: the lead plugs `snapshot create` in here (ingest to a
-        // temporary export directory, then convert).
-        return Err(IngestError::SnapshotOut(cfg.out.clone()));
+///
+/// A `.p1g` output is an ingest into a raw export directory (`--save-raw`, or a temporary one)
+/// followed by `snapshot create`, with the `--previous` ledger carried forward.
+pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
+    let mut cfg = args.config()?;
+    let snapshot_out = cfg
+        .out
+        .extension()
+        .is_some_and(|e| e == "p1g")
+        .then(|| cfg.out.clone());
+    let previous = match &args.previous {
+        None => None,
+        Some(_) if snapshot_out.is_none() => {
+            return Err(crate::Error::usage(
+                "--previous needs a snapshot output (--out FILE.p1g): the usage ledger lives in snapshots",
+            ));
+        }
+        Some(p) => Some(crate::snapshot::load(p)?),
+    };
+    if let Some(prev) = &previous
+        && args.activities_since.is_none()
+        && let Some(hw) = prev.usage.high_water
+    {
+        // Incremental: only what is newer than the previous high-water mark, within the 14
+        // days the audit API serves.
+        let horizon = crate::model::Ts::now().minus_days(14);
+        let since = hw.max(horizon);
+        cfg.activities_since = jiff::Timestamp::from_millisecond(since.0).ok();
+    }
+    let mut _raw_tmp: Option<tempfile::TempDir> = None;
+    if let Some(out) = &snapshot_out {
+        cfg.out = match &args.save_raw {
+            Some(dir) => dir.clone(),
+            None => {
+                let parent = out
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let tmp = tempfile::Builder::new()
+                    .prefix(".p1graph-raw-")
+                    .tempdir_in(parent)
+                    .map_err(|source| crate::export::WriteError::Io {
+                        path: parent.to_path_buf(),
+                        source,
+                    })?;
+                let dir = tmp.path().join("export");
+                _raw_tmp = Some(tmp);
+                dir
+            }
+        };
     }
     let secret = args.secret()?;
     if args.plan {
@@ -280,6 +332,16 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, IngestError> {
         eprintln!(
             "WARNING: no users were read in any environment: grant the worker Identity Data Read Only."
         );
+    }
+    if let Some(out) = snapshot_out {
+        let mut tenant = crate::export::read_export(&report.out)?;
+        if let Some(prev) = &previous {
+            crate::usage::carry_forward(&mut tenant, &prev.usage, |s| prev.strings.resolve(s));
+        }
+        let info = crate::snapshot::save(&tenant, &out)?;
+        if !quiet {
+            eprintln!("wrote snapshot {} ({} bytes)", out.display(), info.file_len);
+        }
     }
     Ok(0)
 }

@@ -6,11 +6,13 @@
 
 pub mod access;
 pub mod analyze;
+pub mod diff;
 pub mod explain;
 pub mod findings;
 pub mod ingest;
 pub mod progress;
 pub mod rules;
+pub mod snapshot;
 pub mod summary;
 pub mod synth;
 pub mod usage;
@@ -57,6 +59,11 @@ pub enum Command {
     Findings(findings::Args),
     /// List the finding rules.
     Rules(rules::Args),
+    /// Compact binary snapshots: create one, or inspect one.
+    #[command(subcommand)]
+    Snapshot(snapshot::Command),
+    /// What changed between two snapshots (or exports): access, findings, entities.
+    Diff(diff::Args),
     /// Print the tenant's shape in numbers.
     Summary(summary::Args),
     /// Last use per identity, role entitlement and application, from the activity ledger.
@@ -73,13 +80,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.globals;
     init_logging(g.verbose);
     match cli.command {
-        Command::Ingest(a) => Ok(ingest::run(a, g.quiet)?),
+        Command::Ingest(a) => ingest::run(a, g.quiet),
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
         Command::Explain(a) => explain::run(a, g),
         Command::Findings(a) => findings::run(a, g),
         Command::Rules(a) => rules::run(a),
         Command::Summary(a) => summary::run(a, g),
+        Command::Snapshot(c) => snapshot::run(c, g),
+        Command::Diff(a) => diff::run(a, g),
         Command::Synth(a) => synth::run(a, g),
         Command::Usage(a) => usage::run(a, g),
     }

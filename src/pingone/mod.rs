@@ -96,9 +96,6 @@ impl IngestConfig {
         if self.client_id.trim().is_empty() {
             return Err(IngestError::Config("`--client-id` is empty".into()));
         }
-        if self.out.extension().is_some_and(|e| e == "p1g") {
-            return Err(IngestError::SnapshotOut(self.out.clone()));
-        }
         if !(self.request.max_rps.is_finite() && self.request.max_rps > 0.0) {
             return Err(IngestError::Config(
                 "`--max-rps` must be a positive number".into(),

@@ -179,3 +179,51 @@ fn explain_a_worker_application_and_filter_one_entitlement() {
     assert_eq!(code, 2);
     assert!(err.contains("no identity matches `nobody-at-all`"), "{err}");
 }
+
+#[test]
+fn snapshot_round_trip_gives_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("demo.p1g");
+    let (code, _, err) = run(&[
+        "snapshot",
+        "create",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--out",
+        snap.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let s = snap.to_str().unwrap();
+    for cmd in [
+        &["access", "-q", "--input"][..],
+        &["findings", "-q", "--input"][..],
+        &["summary", "-q", "--input"][..],
+    ] {
+        let (_, from_export, _) = run(&[cmd, &[demo_arg().as_str()]].concat());
+        let (code, from_snapshot, _) = run(&[cmd, &[s]].concat());
+        assert_eq!(code, 0);
+        assert_eq!(from_export, from_snapshot, "{cmd:?}");
+    }
+    let (code, info, _) = run(&["snapshot", "info", s]);
+    assert_eq!(code, 0);
+    assert!(info.contains("Northwind Health"), "{info}");
+    // A snapshot compared with its own export changes nothing.
+    let (code, diff, _) = run(&["diff", &demo_arg(), s, "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        diff.lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(1) == Some("unchanged")),
+        "{diff}"
+    );
+    // A damaged snapshot is refused with exit 2.
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let bad = dir.path().join("bad.p1g");
+    std::fs::write(&bad, bytes).unwrap();
+    let (code, _, err) = run(&["summary", "--input", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("error:"), "{err}");
+}

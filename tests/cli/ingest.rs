@@ -630,13 +630,71 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn p1g_output_points_at_snapshot_create() {
+fn p1g_output_writes_a_snapshot_and_previous_carries_the_ledger() {
     let mock = MockPingOne::start(&mini(), MockOptions::default());
     let tmp = tempfile::tempdir().unwrap();
-    let o = cmd(&mock, &tmp.path().join("x.p1g")).output().unwrap();
+    let first = tmp.path().join("first.p1g");
+    let raw = tmp.path().join("raw");
+    let o = cmd(&mock, &first)
+        .arg("--save-raw")
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(p1graph::snapshot::is_snapshot(&first));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&first).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let access = |input: &Path| {
+        let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+            .args(["access", "-q", "--input"])
+            .arg(input)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    assert_eq!(access(&first), access(&raw));
+    assert_eq!(access(&first), access(&mini()));
+    // No raw directory is left behind without --save-raw.
+    let second = tmp.path().join("second.p1g");
+    let o = cmd(&mock, &second)
+        .arg("--previous")
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".p1graph-raw")),
+        "{names:?}"
+    );
+    let a = p1graph::snapshot::load(&first).unwrap();
+    let b = p1graph::snapshot::load(&second).unwrap();
+    assert!(a.usage.events_seen > 0);
+    assert_eq!(
+        b.usage.events_seen,
+        2 * a.usage.events_seen,
+        "the earlier ledger was carried forward"
+    );
+    assert_eq!(b.usage.span().unwrap().from, a.usage.span().unwrap().from);
+    // --previous without a snapshot output is refused before any request.
+    let log_before = mock.log().len();
+    let o = cmd(&mock, &tmp.path().join("dir"))
+        .arg("--previous")
+        .arg(&first)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("p1graph snapshot create"));
-    assert!(mock.log().is_empty(), "nothing was requested");
+    assert_eq!(mock.log().len(), log_before);
 }
 
 #[test]

@@ -1,0 +1,776 @@
+//! Round trip, integrity and layout tests of the snapshot format.
+
+use std::path::{Path, PathBuf};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+use super::*;
+use crate::export::manifest::{
+    ActivityWindow, CollectorRef, CoverageEntry, ManifestFile, OrganizationRef,
+};
+use crate::export::{ExportWriter, read_export};
+use crate::model::*;
+
+const ORG: &str = "6c1c3a4e-0d2b-4a8e-9f5b-1a2b3c4d5e6f";
+const PROD: &str = "1f0c6d9e-prod-4f7a-8c51-7d4c2f1e0a11";
+const ADMIN: &str = "7a2e9b14-admn-4c3d-9e8f-0b1a2c3d4e5f";
+
+/// A small but complete tenant in the export format: two environments, users with every field,
+/// groups with nesting, built-in and custom roles, assignments with a missing role and an
+/// unknown scope type, applications with each kind of access control, resources, scopes, grants,
+/// a gateway, activities (so the usage ledger is not empty), and a coverage gap.
+fn write_fixture(dir: &Path) -> PathBuf {
+    let dest = dir.join("export");
+    let mut w = ExportWriter::create(&dest, false).unwrap();
+    w.write(
+        "roles",
+        &json!({"id": "r-org-admin", "name": "Organization Admin", "type": "PLATFORM",
+        "permissions": [{"id": "orgmgt:create:environment"}, {"id": "orgmgt:read:environment"}]}),
+    )
+    .unwrap();
+    w.write(
+        "roles",
+        &json!({"id": "r-env-admin", "name": "Environment Admin", "type": "PLATFORM",
+        "permissions": [{"id": "orgmgt:update:environment"}]}),
+    )
+    .unwrap();
+    w.write(
+        "roles",
+        &json!({"id": "r-readonly", "name": "Identity Data Read Only", "type": "PLATFORM",
+        "permissions": [{"id": "users:read:user"}, {"id": "groups:read:group"}]}),
+    )
+    .unwrap();
+    for (id, name, kind) in [
+        (PROD, "Production", "PRODUCTION"),
+        (ADMIN, "Administrators", "SANDBOX"),
+    ] {
+        w.write(
+            "environments",
+            &json!({"id": id, "name": name, "type": kind, "region": "NA",
+            "organization": {"id": ORG}}),
+        )
+        .unwrap();
+    }
+    let e = |c: &str| format!("environments/{PROD}/{c}");
+    let a = |c: &str| format!("environments/{ADMIN}/{c}");
+    w.write(
+        &e("populations"),
+        &json!({"id": "pop-staff", "name": "Staff", "default": true}),
+    )
+    .unwrap();
+    w.write(
+        &e("populations"),
+        &json!({"id": "pop-contractors", "name": "Contractors"}),
+    )
+    .unwrap();
+    w.write(&e("users"), &json!({"id": "u-ada", "username": "ada.lovelace", "name": {"formatted": "Ada Lovelace"},
+        "enabled": true, "population": {"id": "pop-staff"}, "lastSignOn": {"at": "2026-10-30T08:15:00.120Z"},
+        "mfaEnabled": true, "createdAt": "2024-01-02T03:04:05Z", "identityProvider": {"type": "PING_ONE"}}))
+        .unwrap();
+    w.write(&e("users"), &json!({"id": "u-grace", "username": "grace.hopper", "name": {"given": "Grace", "family": "Hopper"},
+        "enabled": true, "account": {"status": "LOCKED"}, "population": {"id": "pop-staff"}, "mfaEnabled": false}))
+        .unwrap();
+    w.write(
+        &e("users"),
+        &json!({"id": "u-linus", "username": "linus.t", "enabled": false,
+        "population": {"id": "pop-gone"}, "identityProvider": {"type": "SAML"}}),
+    )
+    .unwrap();
+    w.write(
+        &e("users"),
+        &json!({"id": "u-zoë", "username": "zoë.ünïcode", "name": {"formatted": "Zoë Ünïcode"}}),
+    )
+    .unwrap();
+    w.write(&e("groups"), &json!({"id": "g-eng", "name": "Engineering"}))
+        .unwrap();
+    w.write(
+        &e("groups"),
+        &json!({"id": "g-platform", "name": "Platform", "population": {"id": "pop-staff"}}),
+    )
+    .unwrap();
+    w.write(
+        &e("groups"),
+        &json!({"id": "g-dyn", "name": "Everyone in Staff",
+        "userFilter": "population.id eq \"pop-staff\""}),
+    )
+    .unwrap();
+    w.write(
+        &e("roles"),
+        &json!({"id": "r-custom", "name": "Helpdesk", "type": "CUSTOM",
+        "permissions": [{"id": "users:update:user"}]}),
+    )
+    .unwrap();
+    w.write(&e("applications"), &json!({"id": "app-admin", "name": "Admin Console", "type": "WEB_APP",
+        "protocol": "OPENID_CONNECT", "enabled": true, "accessControl": {"role": {"type": "ADMIN_USERS_ONLY"}}}))
+        .unwrap();
+    w.write(&e("applications"), &json!({"id": "app-any", "name": "Wiki", "type": "WEB_APP", "protocol": "SAML",
+        "enabled": true, "accessControl": {"group": {"type": "ANY_GROUP", "groups": [{"id": "g-eng"}, {"id": "g-missing"}]}}}))
+        .unwrap();
+    w.write(&e("applications"), &json!({"id": "app-all", "name": "Payroll", "type": "WEB_APP", "enabled": true,
+        "accessControl": {"group": {"type": "ALL_GROUPS", "groups": [{"id": "g-eng"}, {"id": "g-platform"}]}}}))
+        .unwrap();
+    w.write(&e("applications"), &json!({"id": "app-odd", "name": "Odd", "type": "SINGLE_PAGE_APP", "enabled": false,
+        "accessControl": {"role": {"type": "SOMETHING_NEW"}, "group": {"type": "SOME_GROUPS", "groups": [{"id": "g-eng"}]}}}))
+        .unwrap();
+    w.write(
+        &e("applications"),
+        &json!({"id": "app-open", "name": "Portal", "type": "PING_ONE_PORTAL", "enabled": true}),
+    )
+    .unwrap();
+    w.write(
+        &e("applications"),
+        &json!({"id": "app-worker", "name": "Provisioner", "type": "WORKER",
+        "protocol": "OPENID_CONNECT", "enabled": true}),
+    )
+    .unwrap();
+    w.write(
+        &e("resources"),
+        &json!({"id": "res-api", "name": "Orders API", "type": "CUSTOM"}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("scopes"),
+        "RESOURCE",
+        "res-api",
+        &json!({"id": "sc-read", "name": "orders:read",
+        "resource": {"id": "res-api"}}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("scopes"),
+        "RESOURCE",
+        "res-api",
+        &json!({"id": "sc-write", "name": "orders:write",
+        "resource": {"id": "res-api"}}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("grants"),
+        "APPLICATION",
+        "app-worker",
+        &json!({"id": "gr-1", "resource": {"id": "res-api"},
+        "scopes": [{"id": "sc-read"}, {"id": "sc-write"}]}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("grants"),
+        "APPLICATION",
+        "app-any",
+        &json!({"id": "gr-2", "resource": {"id": "res-api"}}),
+    )
+    .unwrap();
+    w.write(
+        &e("gateways"),
+        &json!({"id": "gw-ldap", "name": "Corp LDAP", "type": "LDAP", "enabled": true}),
+    )
+    .unwrap();
+    for (u, g) in [
+        ("u-ada", "g-eng"),
+        ("u-grace", "g-eng"),
+        ("u-grace", "g-platform"),
+        ("u-linus", "g-dyn"),
+    ] {
+        w.write_child(
+            &e("user_memberships"),
+            "USER",
+            u,
+            &json!({"id": g, "type": "DIRECT"}),
+        )
+        .unwrap();
+    }
+    w.write_child(
+        &e("group_parents"),
+        "GROUP",
+        "g-platform",
+        &json!({"id": "g-eng"}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("role_assignments"),
+        "USER",
+        "u-ada",
+        &json!({"id": "ra-1", "role": {"id": "r-org-admin"},
+        "scope": {"id": ORG, "type": "ORGANIZATION"}}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("role_assignments"),
+        "GROUP",
+        "g-eng",
+        &json!({"id": "ra-2", "role": {"id": "r-custom"},
+        "scope": {"id": "pop-staff", "type": "POPULATION"}, "readOnly": true}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("role_assignments"),
+        "USER",
+        "u-grace",
+        &json!({"id": "ra-3", "role": {"id": "r-deleted"},
+        "scope": {"id": PROD, "type": "ENVIRONMENT"}}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("role_assignments"),
+        "APPLICATION",
+        "app-worker",
+        &json!({"id": "ra-4",
+        "role": {"id": "r-env-admin"}, "scope": {"id": "x-1", "type": "FUTURE_SCOPE"}}),
+    )
+    .unwrap();
+    w.write_child(
+        &e("role_assignments"),
+        "GATEWAY",
+        "gw-ldap",
+        &json!({"id": "ra-5", "role": {"id": "r-readonly"},
+        "scope": {"id": "app-admin", "type": "APPLICATION"}}),
+    )
+    .unwrap();
+    w.write(&e("activities"), &json!({"id": "ev-1", "recordedAt": "2026-10-29T10:00:00Z",
+        "action": {"type": "USER.ACCESS_ALLOWED"}, "actors": {"user": {"id": "u-ada"}, "client": {"id": "app-any"}}}))
+        .unwrap();
+    w.write(&e("activities"), &json!({"id": "ev-2", "recordedAt": "2026-10-30T11:00:00Z",
+        "action": {"type": "ROLE_ASSIGNMENT.CREATED"}, "actors": {"user": {"id": "u-ada"}, "client": {"id": "adminui"}}}))
+        .unwrap();
+    w.write(&e("activities"), &json!({"id": "ev-3", "recordedAt": "2026-10-30T12:00:00Z",
+        "action": {"type": "USER.ACCESS_DENIED"}, "actors": {"user": {"id": "u-grace"}}, "result": {"status": "FAILED"}}))
+        .unwrap();
+    w.touch(&a("users")).unwrap();
+    w.write(
+        &a("users"),
+        &json!({"id": "u-admin", "username": "root", "enabled": true}),
+    )
+    .unwrap();
+    let mut m = ManifestFile::new();
+    m.captured_at = Some("2026-11-01T00:00:00Z".into());
+    m.region = Some("NA".into());
+    m.organization = Some(OrganizationRef {
+        id: ORG.into(),
+        name: "Example Corp".into(),
+    });
+    m.collector = Some(CollectorRef {
+        environment_id: ADMIN.into(),
+        client_id: "app-collector".into(),
+    });
+    m.activities = Some(ActivityWindow {
+        from: "2026-10-18T00:00:00Z".into(),
+        to: "2026-11-01T00:00:00Z".into(),
+    });
+    m.coverage = vec![CoverageEntry {
+        collection: format!("environments/{ADMIN}/activities"),
+        status: "denied".into(),
+        detail: "403 INSUFFICIENT_PERMISSIONS".into(),
+    }];
+    w.finish(&m).unwrap()
+}
+
+fn fixture_tenant(dir: &Path) -> Tenant {
+    read_export(&write_fixture(dir)).unwrap()
+}
+
+/// Every stored part of two tenants is equal (the index is derived, compared through lookups).
+fn assert_same_tenant(a: &Tenant, b: &Tenant) {
+    assert_eq!(a.strings.parts(), b.strings.parts(), "strings");
+    assert_eq!(a.manifest, b.manifest, "manifest");
+    assert_eq!(a.organization, b.organization, "organization");
+    assert_eq!(a.environments, b.environments, "environments");
+    assert_eq!(a.populations, b.populations, "populations");
+    assert_eq!(a.users, b.users, "users");
+    assert_eq!(a.groups, b.groups, "groups");
+    assert_eq!(a.memberships, b.memberships, "memberships");
+    assert_eq!(a.nestings, b.nestings, "nestings");
+    assert_eq!(a.roles, b.roles, "roles");
+    assert_eq!(a.assignments, b.assignments, "assignments");
+    assert_eq!(a.applications, b.applications, "applications");
+    assert_eq!(a.resources, b.resources, "resources");
+    assert_eq!(a.scopes, b.scopes, "scopes");
+    assert_eq!(a.grants, b.grants, "grants");
+    assert_eq!(a.gateways, b.gateways, "gateways");
+    assert_eq!(a.usage, b.usage, "usage");
+    assert_eq!(a.warnings, b.warnings, "warnings");
+    let sorted = |m: &rustc_hash::FxHashMap<Sym, UserId>| {
+        let mut v: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&a.index.user), sorted(&b.index.user), "user index");
+    assert_eq!(a.index.group.len(), b.index.group.len(), "group index");
+    assert_eq!(a.index.app.len(), b.index.app.len(), "application index");
+}
+
+#[test]
+fn fixture_exercises_every_optional_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture_tenant(dir.path());
+    // Guard against a fixture that silently stops covering a case.
+    assert!(
+        t.assignments.iter().any(|a| a.role.is_none()),
+        "missing role"
+    );
+    assert!(
+        t.assignments
+            .iter()
+            .any(|a| matches!(a.scope.kind, ScopeKind::Unknown(_))),
+        "unknown scope"
+    );
+    assert!(t.applications.iter().any(|a| a.access.admin_users_only));
+    assert!(
+        t.applications
+            .iter()
+            .any(|a| a.access.unknown_role_type.is_some())
+    );
+    for k in [GroupRuleKind::AnyGroup, GroupRuleKind::AllGroups] {
+        assert!(
+            t.applications
+                .iter()
+                .any(|a| a.access.group.as_ref().is_some_and(|g| g.kind == k))
+        );
+    }
+    assert!(t.applications.iter().any(|a| matches!(
+        a.access.group.as_ref().map(|g| g.kind),
+        Some(GroupRuleKind::Unknown(_))
+    )));
+    assert!(
+        t.applications
+            .iter()
+            .any(|a| a.access.group.is_none() && !a.access.admin_users_only)
+    );
+    assert!(t.roles.iter().any(|r| r.env.is_some()) && t.roles.iter().any(|r| r.read_only));
+    assert!(
+        t.users.iter().any(|u| u.mfa_enabled == Some(false))
+            && t.users.iter().any(|u| u.mfa_enabled.is_none())
+    );
+    assert!(t.users.iter().any(|u| u.locked) && t.users.iter().any(|u| u.last_sign_on.is_some()));
+    assert!(
+        !t.nestings.is_empty()
+            && !t.grants.is_empty()
+            && !t.scopes.is_empty()
+            && !t.gateways.is_empty()
+    );
+    assert!(
+        !t.usage.actors.is_empty() && !t.usage.app_uses.is_empty() && !t.usage.covered.is_empty()
+    );
+    assert!(!t.warnings.is_empty() && !t.manifest.coverage.is_empty());
+}
+
+#[test]
+fn round_trip_keeps_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture_tenant(dir.path());
+    let path = dir.path().join("t.p1g");
+    let saved = save(&t, &path).unwrap();
+    let back = load(&path).unwrap();
+    assert_same_tenant(&t, &back);
+    // Behaviour that goes through the index agrees too.
+    let scope = back.assignments[0].scope;
+    assert_eq!(back.scope_name(scope), t.scope_name(scope));
+    assert_eq!(info(&path).unwrap(), saved);
+    assert!(saved.is_intact());
+    assert_eq!(saved.counts.users, t.users.len() as u64);
+    assert!(is_snapshot(&path));
+    assert!(!is_snapshot(dir.path()));
+    assert!(!is_snapshot(&dir.path().join("export/manifest.json")));
+}
+
+#[test]
+fn empty_tenant_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.p1g");
+    let t = Tenant::default();
+    save(&t, &path).unwrap();
+    assert_same_tenant(&t, &load(&path).unwrap());
+}
+
+#[test]
+fn save_is_deterministic_and_replaces_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture_tenant(dir.path());
+    let (a, b) = (dir.path().join("a.p1g"), dir.path().join("b.p1g"));
+    save(&t, &a).unwrap();
+    save(&t, &b).unwrap();
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    // Saving over an existing snapshot replaces it and leaves no temporary file behind.
+    save(&Tenant::default(), &a).unwrap();
+    assert_eq!(load(&a).unwrap().users.len(), 0);
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn refuses_to_replace_a_file_that_is_not_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    fs::write(&path, "keep me").unwrap();
+    let err = save(&Tenant::default(), &path).unwrap_err();
+    assert!(matches!(err, SnapshotError::Write { .. }), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "keep me");
+}
+
+#[cfg(unix)]
+#[test]
+fn file_mode_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.p1g");
+    // An existing, more open snapshot is replaced by a private one.
+    save(&Tenant::default(), &path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    save(&Tenant::default(), &path).unwrap();
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+fn small_snapshot() -> (tempfile::TempDir, PathBuf, Vec<u8>, Tenant) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture_tenant(dir.path());
+    let path = dir.path().join("t.p1g");
+    save(&t, &path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    (dir, path, bytes, t)
+}
+
+#[test]
+fn truncation_at_every_offset_is_a_clean_error() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let cut = dir.path().join("cut.p1g");
+    for len in 0..bytes.len() {
+        fs::write(&cut, &bytes[..len]).unwrap();
+        match load(&cut) {
+            Err(SnapshotError::Truncated { .. }) => {}
+            other => panic!("cut at {len}: expected a truncation error, got {other:?}"),
+        }
+        assert!(info(&cut).is_err(), "info, cut at {len}");
+    }
+}
+
+#[test]
+fn every_single_byte_flip_is_detected() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let bad = dir.path().join("bad.p1g");
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    for i in 0..bytes.len() {
+        let mut b = bytes.clone();
+        b[i] ^= rng.random_range(1..=255u8);
+        fs::write(&bad, &b).unwrap();
+        let err = load(&bad).expect_err("a flipped byte must not load");
+        // Flips in the magic make a foreign file; anywhere else the file is damaged.
+        match &err {
+            SnapshotError::Foreign { .. } => assert!(i < MAGIC.len(), "byte {i}: {err}"),
+            SnapshotError::Corrupt { .. } | SnapshotError::Truncated { .. } => {}
+            // The version is covered by the prefix checksum, checked first.
+            other => panic!("byte {i}: unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn random_damage_never_loads_and_never_panics() {
+    let (dir, _, bytes, t) = small_snapshot();
+    let bad = dir.path().join("bad.p1g");
+    let mut rng = ChaCha8Rng::seed_from_u64(0x9e3779b97f4a7c15);
+    for round in 0..400 {
+        let mut b = bytes.clone();
+        let flips = rng.random_range(1..=8);
+        for _ in 0..flips {
+            let i = rng.random_range(0..b.len());
+            b[i] = rng.random();
+        }
+        if round % 4 == 0 {
+            let keep = rng.random_range(0..b.len());
+            b.truncate(keep);
+        }
+        fs::write(&bad, &b).unwrap();
+        let result = std::panic::catch_unwind(|| load(&bad));
+        match result {
+            Err(_) => panic!("round {round}: load panicked"),
+            Ok(Ok(back)) => {
+                // Only possible if every change was undone by chance; then it must be identical.
+                assert_eq!(b, bytes, "round {round}: damaged file loaded");
+                assert_same_tenant(&t, &back);
+            }
+            Ok(Err(_)) => {}
+        }
+    }
+}
+
+/// Rewrites a section's stored bytes and fixes every checksum, as a buggy writer or a forger
+/// would: the range checks must still refuse the file.
+fn forge(bytes: &[u8], kind: SectionKind, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let frame = parse_frame(bytes, Path::new("x")).unwrap();
+    let mut header = frame.header.clone();
+    let mut sections_out: Vec<Vec<u8>> = Vec::new();
+    let mut edit = Some(edit);
+    for (k, s, stored) in &frame.stored {
+        let mut raw = section_bytes(Path::new("x"), *k, s, stored)
+            .unwrap()
+            .into_owned();
+        if *k == kind
+            && let Some(edit) = edit.take()
+        {
+            edit(&mut raw);
+        }
+        sections_out.push(raw);
+    }
+    let mut offset = 0;
+    for (s, raw) in header.sections.iter_mut().zip(&sections_out) {
+        s.compression = 0;
+        s.offset = offset;
+        s.stored_len = raw.len() as u64;
+        s.raw_len = raw.len() as u64;
+        s.crc = crc32fast::hash(raw);
+        offset += raw.len() as u64;
+    }
+    let hb = codec::encode(&header).unwrap();
+    let prefix = Prefix {
+        magic: MAGIC,
+        format_version: FORMAT_VERSION,
+        header_len: hb.len() as u32,
+        file_len: (PREFIX_LEN + hb.len()) as u64 + offset,
+        header_crc: crc32fast::hash(&hb),
+    };
+    let mut out = codec::encode(&prefix).unwrap();
+    let c = crc32fast::hash(&out);
+    out.extend_from_slice(&c.to_le_bytes());
+    out.extend_from_slice(&hb);
+    for s in sections_out {
+        out.extend_from_slice(&s);
+    }
+    out
+}
+
+#[test]
+fn forged_out_of_range_ids_are_refused_with_the_section_name() {
+    let (dir, _, bytes, t) = small_snapshot();
+    let bad = dir.path().join("forged.p1g");
+    // Unchanged re-encoding loads: the forger itself is faithful.
+    fs::write(&bad, forge(&bytes, SectionKind::Users, |_| {})).unwrap();
+    assert_same_tenant(&t, &load(&bad).unwrap());
+
+    // The memberships section starts with the `user` column: length (u64) then the first id.
+    let forged = forge(&bytes, SectionKind::Memberships, |raw| {
+        raw[8..12].copy_from_slice(&(t.users.len() as u32).to_le_bytes());
+    });
+    fs::write(&bad, forged).unwrap();
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("memberships"), "{err}");
+    assert!(err.to_string().contains("out of range"), "{err}");
+
+    // A symbol beyond the string table, in the users' id column.
+    let forged = forge(&bytes, SectionKind::Users, |raw| {
+        raw[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    });
+    fs::write(&bad, forged).unwrap();
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("users"), "{err}");
+
+    // A CSR offset list that does not end at its target list's length.
+    let forged = forge(&bytes, SectionKind::Roles, |raw| {
+        let n = raw.len();
+        // The permissions list is last: bump its length prefix by re-appending an entry.
+        raw.extend_from_slice(&0u32.to_le_bytes());
+        let _ = n;
+    });
+    fs::write(&bad, forged).unwrap();
+    assert_eq!(load(&bad).unwrap_err().section(), Some("roles"));
+}
+
+#[test]
+fn foreign_files_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.p1g");
+    fs::write(&path, b"{\"format\":\"p1graph-export\"}\n").unwrap();
+    let err = load(&path).unwrap_err();
+    assert!(matches!(err, SnapshotError::Foreign { .. }), "{err}");
+    assert!(err.to_string().contains("not a p1graph snapshot"));
+    assert!(err.help().is_some());
+    assert!(matches!(info(&path), Err(SnapshotError::Foreign { .. })));
+    let err = load(&dir.path().join("missing.p1g")).unwrap_err();
+    assert!(matches!(err, SnapshotError::Read { .. }), "{err}");
+}
+
+/// Rewrites the prefix's version (and its checksum), as a newer or older p1graph would.
+fn with_version(bytes: &[u8], version: u32) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[8..12].copy_from_slice(&version.to_le_bytes());
+    let c = crc32fast::hash(&b[..PREFIX_BODY_LEN]);
+    b[PREFIX_BODY_LEN..PREFIX_LEN].copy_from_slice(&c.to_le_bytes());
+    b
+}
+
+#[test]
+fn future_and_old_versions_are_refused_with_advice() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let path = dir.path().join("v.p1g");
+    fs::write(&path, with_version(&bytes, FORMAT_VERSION + 1)).unwrap();
+    let err = load(&path).unwrap_err();
+    match &err {
+        SnapshotError::FutureVersion {
+            found, supported, ..
+        } => {
+            assert_eq!((*found, *supported), (FORMAT_VERSION + 1, FORMAT_VERSION));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("newer"), "{err}");
+    assert!(err.help().unwrap().contains("p1graph snapshot create"));
+
+    fs::write(&path, with_version(&bytes, 0)).unwrap();
+    let err = load(&path).unwrap_err();
+    assert!(
+        matches!(err, SnapshotError::OldVersion { found: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        err.help()
+            .unwrap()
+            .contains("re-create it with `p1graph snapshot create")
+    );
+}
+
+#[test]
+fn info_reports_a_damaged_section_by_name() {
+    let (dir, path, mut bytes, _) = small_snapshot();
+    let good = info(&path).unwrap();
+    let users = good
+        .sections
+        .iter()
+        .position(|s| s.name == "users")
+        .unwrap();
+    // The users section starts after the prefix, the header and the sections before it.
+    let frame = parse_frame(&bytes, &path).unwrap();
+    let header_len = bytes.len() - frame.stored.iter().map(|s| s.2.len()).sum::<usize>();
+    let start = header_len + frame.stored[users].1.offset as usize;
+    drop(frame);
+    bytes[start] ^= 0x40;
+    let bad = dir.path().join("bad.p1g");
+    fs::write(&bad, &bytes).unwrap();
+    let i = info(&bad).unwrap();
+    assert!(!i.is_intact());
+    assert_eq!(i.sections[users].checksum, ChecksumStatus::Mismatch);
+    assert_eq!(
+        i.sections
+            .iter()
+            .filter(|s| s.checksum == ChecksumStatus::Mismatch)
+            .count(),
+        1
+    );
+    assert!(i.to_string().contains("CORRUPTED in users"), "{i}");
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("users"));
+    assert!(err.to_string().contains("checksum mismatch"), "{err}");
+}
+
+#[test]
+fn info_display_shows_header_counts_and_sections() {
+    let (_dir, path, _, t) = small_snapshot();
+    let text = info(&path).unwrap().to_string();
+    assert!(text.contains("Example Corp"), "{text}");
+    assert!(text.contains("2026-11-01T00:00:00Z"), "{text}");
+    assert!(text.contains("integrity       ok"), "{text}");
+    let users_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("users "))
+        .unwrap();
+    assert!(
+        users_line.ends_with(&t.users.len().to_string()),
+        "{users_line}"
+    );
+    for k in SectionKind::ALL {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(k.name())),
+            "{}",
+            k.name()
+        );
+    }
+}
+
+/// A tenant built in code, large enough for compression to pay on its big sections.
+fn bulk_tenant(users: usize) -> Tenant {
+    let mut t = Tenant::default();
+    let s = |t: &mut Tenant, x: String| t.strings.intern(&x);
+    let env_id = s(&mut t, "env-bulk".into());
+    t.environments.push(Environment {
+        id: env_id,
+        name: env_id,
+        kind: Sym::EMPTY,
+        region: Sym::EMPTY,
+        organization: Sym::EMPTY,
+    });
+    let direct = s(&mut t, "DIRECT".into());
+    for g in 0..users / 10 {
+        let id = s(&mut t, format!("group-{g:08}"));
+        t.groups.push(Group {
+            id,
+            name: id,
+            env: EnvId(0),
+            population: Sym::EMPTY,
+            user_filter: Sym::EMPTY,
+        });
+    }
+    for u in 0..users {
+        let id = s(&mut t, format!("user-{u:08}"));
+        t.users.push(User {
+            id,
+            username: id,
+            display_name: Sym::EMPTY,
+            env: EnvId(0),
+            population: Sym::EMPTY,
+            enabled: u % 7 != 0,
+            locked: false,
+            last_sign_on: Some(Ts(1_700_000_000_000 + u as i64)),
+            mfa_enabled: None,
+            created_at: None,
+            identity_provider: Sym::EMPTY,
+        });
+        for k in 0..3 {
+            t.memberships.push(Membership {
+                user: UserId(u as u32),
+                group: GroupId(((u * 7 + k * 13) % (users / 10)) as u32),
+                kind: direct,
+            });
+        }
+    }
+    t.reindex();
+    t
+}
+
+#[test]
+fn big_sections_are_compressed_and_the_string_table_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = bulk_tenant(5000);
+    let path = dir.path().join("bulk.p1g");
+    let saved = save(&t, &path).unwrap();
+    let by_name = |n: &str| saved.sections.iter().find(|s| s.name == n).unwrap().clone();
+    assert_eq!(by_name("strings").compression, Compression::None);
+    for n in ["users", "memberships"] {
+        let s = by_name(n);
+        assert_eq!(s.compression, Compression::Zstd, "{n}");
+        assert!(s.stored_len * 4 <= s.raw_len * 3, "{n}");
+    }
+    assert_same_tenant(&t, &load(&path).unwrap());
+
+    // Damage inside a compressed section is caught by its checksum, before zstd sees it.
+    let mut bytes = fs::read(&path).unwrap();
+    let frame = parse_frame(&bytes, &path).unwrap();
+    let data_start = bytes.len() - frame.stored.iter().map(|s| s.2.len()).sum::<usize>();
+    let (_, m, _) = frame.stored[SectionKind::Memberships as usize - 1];
+    drop(frame);
+    bytes[data_start + m.offset as usize + m.stored_len as usize / 2] ^= 0x01;
+    let bad = dir.path().join("bad.p1g");
+    fs::write(&bad, &bytes).unwrap();
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("memberships"), "{err}");
+}
+
+#[test]
+fn info_report_snapshot() {
+    let (_dir, path, _, _) = small_snapshot();
+    let text = info(&path).unwrap().to_string();
+    let text = text.replace(&path.display().to_string(), "[PATH]");
+    insta::assert_snapshot!(text);
+}
