@@ -19,6 +19,8 @@ pub enum Error {
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
+    #[error(transparent)]
+    Review(#[from] crate::review::ReviewError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {
@@ -76,6 +78,7 @@ impl Error {
             Error::Usage { help, .. } => help.clone(),
             Error::Read(e) => e.help(),
             Error::Input(e) => e.help(),
+            Error::Review(e) => e.help(),
             _ => None,
         }
     }

@@ -24,6 +24,7 @@ pub mod input;
 pub mod model;
 pub mod report;
 pub mod resolve;
+pub mod review;
 pub mod usage;
 
 pub use error::Error;

@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod explain;
 pub mod findings;
 pub mod progress;
+pub mod review;
 pub mod rules;
 pub mod summary;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Rules(rules::Args),
     /// Print the tenant's shape in numbers.
     Summary(summary::Args),
+    /// Access-review campaigns: reviewer sheets, decisions, remediation plan, verification.
+    Review(review::Args),
 }
 
 pub fn parse() -> Cli {
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Findings(a) => findings::run(a, g),
         Command::Rules(a) => rules::run(a),
         Command::Summary(a) => summary::run(a, g),
+        Command::Review(a) => review::run(a, g),
     }
 }
 
