@@ -157,7 +157,14 @@ impl<'a, 't> Planner<'a, 't> {
 
     /// Removing user `u` from direct group `d`: the operation, or a change when the membership
     /// is dynamic.
-    fn remove_membership(&self, u: UserId, d: GroupId, reaches: &str, all: &[Ent]) -> Removal {
+    fn remove_membership(
+        &self,
+        u: UserId,
+        d: GroupId,
+        reaches: &str,
+        all: &[Ent],
+        own: &str,
+    ) -> Removal {
         let t = self.t();
         let user = &t.users[u.idx()];
         let kind = t
@@ -179,6 +186,7 @@ impl<'a, 't> Planner<'a, 't> {
                     t.s(e.scope_id)
                 )
             })
+            .filter(|x| x != own)
             .collect();
         if kind.eq_ignore_ascii_case("DYNAMIC") || !grp.user_filter.is_empty() && kind.is_empty() {
             return Removal::Change(Change {
@@ -238,13 +246,14 @@ impl<'a, 't> Planner<'a, 't> {
                     .map(|&d| (d, gs.all.chain(d, g)))
                     .collect();
                 let me = user_label(t, u);
+                let own = String::new();
                 for (d, chain) in chains {
                     let reaches = if d == g {
                         String::new()
                     } else {
                         format!(" (nested in {})", group_name(t, g))
                     };
-                    match self.remove_membership(u, d, &reaches, &ents) {
+                    match self.remove_membership(u, d, &reaches, &ents, &own) {
                         Removal::Op(op) => item.operations.push(op),
                         Removal::Change(c) => item.changes.push(c),
                     }
@@ -313,6 +322,13 @@ impl<'a, 't> Planner<'a, 't> {
         ents: &[Ent],
     ) {
         let t = self.t();
+        let own = format!(
+            "{} {} @ {}:{}",
+            e.ent_type,
+            ent_text(t, e),
+            e.scope_type,
+            t.s(e.scope_id)
+        );
         let re = &access.roles[i];
         let (iid, _, _, _) = crate::report::access::identity_columns(t, id);
         let mut group_assignments = Vec::new();
@@ -357,7 +373,7 @@ impl<'a, 't> Planner<'a, 't> {
             holders.join(", ")
         );
         for &d in &e.via_groups {
-            match self.remove_membership(u, d, &reaches, ents) {
+            match self.remove_membership(u, d, &reaches, ents, &own) {
                 Removal::Op(op) => item.operations.push(op),
                 Removal::Change(c) => item.changes.push(c),
             }
@@ -402,6 +418,13 @@ impl<'a, 't> Planner<'a, 't> {
     ) {
         let r = self.r;
         let t = r.t;
+        let own = format!(
+            "{} {} @ {}:{}",
+            e.ent_type,
+            ent_text(t, e),
+            e.scope_type,
+            t.s(e.scope_id)
+        );
         let Identity::User(u) = id else { return };
         let ae = &access.apps[i];
         let app = &t.applications[ae.app.idx()];
@@ -432,7 +455,7 @@ impl<'a, 't> Planner<'a, 't> {
                         .join(", ")
                 );
                 for d in cut {
-                    match self.remove_membership(u, d, &reaches, ents) {
+                    match self.remove_membership(u, d, &reaches, ents, &own) {
                         Removal::Op(op) => item.operations.push(op),
                         Removal::Change(c) => item.changes.push(c),
                     }
