@@ -702,3 +702,150 @@ fn mask_campaign_ids(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Writes a generated tenant of 100,000 users as an export directory at `$P1_SYNTH_OUT`, for
+/// timing `p1graph review start --by application` on it (see the README's Performance section):
+///
+/// `P1_SYNTH_OUT=/tmp/synth100k cargo test --test cli -- --ignored synth_100k_export`
+#[test]
+#[ignore = "writes a large export; run by hand to measure"]
+fn synth_100k_export() {
+    use rand::{Rng, SeedableRng};
+    let Ok(dest) = std::env::var("P1_SYNTH_OUT") else {
+        return;
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let (n_users, n_groups, n_apps) = (100_000usize, 2_000usize, 60usize);
+    let mut w = ExportWriter::create(Path::new(&dest), true).unwrap();
+    let env = format!("environments/{ENV}");
+    w.write(
+        "environments",
+        &json!({"id": ENV, "name": "Production", "type": "PRODUCTION"}),
+    )
+    .unwrap();
+    for (id, name, perm) in [
+        ("r-envadmin", "Environment Admin", "identity:update:user"),
+        ("r-idadmin", "Identity Data Admin", "identity:update:user"),
+        ("r-idro", "Identity Data Read Only", "identity:read:user"),
+    ] {
+        w.write(
+            "roles",
+            &json!({"id": id, "name": name, "type": "PLATFORM", "permissions": [{"id": perm}]}),
+        )
+        .unwrap();
+    }
+    for g in 0..n_groups {
+        w.write(
+            &format!("{env}/groups"),
+            &json!({"id": format!("g-{g:05}"), "name": format!("Team {g}")}),
+        )
+        .unwrap();
+        if g >= 200 {
+            // every team is nested in one of 200 departments; departments in one of 20 divisions
+            w.write_child(
+                &format!("{env}/group_parents"),
+                "GROUP",
+                &format!("g-{g:05}"),
+                &json!({"id": format!("g-{:05}", rng.random_range(0..200))}),
+            )
+            .unwrap();
+        } else if g >= 20 {
+            w.write_child(
+                &format!("{env}/group_parents"),
+                "GROUP",
+                &format!("g-{g:05}"),
+                &json!({"id": format!("g-{:05}", rng.random_range(0..20))}),
+            )
+            .unwrap();
+        }
+    }
+    for u in 0..n_users {
+        let id = format!("u-{u:06}");
+        let days = rng.random_range(0..200);
+        w.write(
+            &format!("{env}/users"),
+            &json!({"id": id, "username": format!("user{u}@example.com"),
+                    "name": {"formatted": format!("User {u}")},
+                    "enabled": rng.random_range(0..50) > 0,
+                    "lastSignOn": {"at": format!("2026-{:02}-{:02}T08:00:00Z", 10 - (days / 30).min(9), 1 + days % 28)},
+                    "mfaEnabled": true, "createdAt": "2025-01-01T00:00:00Z"}),
+        )
+        .unwrap();
+        for _ in 0..3 {
+            w.write_child(
+                &format!("{env}/user_memberships"),
+                "USER",
+                &id,
+                &json!({"id": format!("g-{:05}", rng.random_range(200..n_groups)), "type": "DIRECT"}),
+            )
+            .unwrap();
+        }
+        if u % 200 == 0 {
+            w.write_child(
+                &format!("{env}/role_assignments"),
+                "USER",
+                &id,
+                &json!({"id": format!("ra-u{u}"), "role": {"id": "r-idadmin"},
+                        "scope": {"id": ENV, "type": "ENVIRONMENT"}}),
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            w.write(
+                &format!("{env}/activities"),
+                &json!({"id": format!("ev-{u}-{}", rng.random::<u32>()), "recordedAt": "2026-10-25T08:00:00Z",
+                        "action": {"type": "USER.ACCESS_ALLOWED"},
+                        "actors": {"user": {"id": id}, "client": {"id": format!("app-{:03}", rng.random_range(0..n_apps))}}}),
+            )
+            .unwrap();
+        }
+    }
+    for g in 0..200 {
+        if g % 4 == 0 {
+            w.write_child(
+                &format!("{env}/role_assignments"),
+                "GROUP",
+                &format!("g-{g:05}"),
+                &json!({"id": format!("ra-g{g}"), "role": {"id": "r-idro"},
+                        "scope": {"id": ENV, "type": "ENVIRONMENT"}}),
+            )
+            .unwrap();
+        }
+    }
+    for a in 0..n_apps {
+        let id = format!("app-{a:03}");
+        let ac = match a % 10 {
+            0 => json!({}),
+            1 => json!({"role": {"type": "ADMIN_USERS_ONLY"}}),
+            _ => {
+                let groups: Vec<serde_json::Value> = (0..3)
+                    .map(|_| json!({"id": format!("g-{:05}", rng.random_range(0..200))}))
+                    .collect();
+                json!({"group": {"type": "ANY_GROUP", "groups": groups}})
+            }
+        };
+        w.write(
+            &format!("{env}/applications"),
+            &json!({"id": id, "name": format!("App {a}"), "type": "WEB_APP", "enabled": true, "accessControl": ac}),
+        )
+        .unwrap();
+    }
+    for c in [
+        "populations",
+        "roles",
+        "resources",
+        "gateways",
+        "grants",
+        "scopes",
+    ] {
+        w.touch(&format!("{env}/{c}")).unwrap();
+    }
+    let mut m = ManifestFile::new();
+    m.captured_at = Some("2026-11-01T00:00:00Z".into());
+    m.activities = Some(ActivityWindow {
+        from: "2026-10-18T00:00:00Z".into(),
+        to: "2026-11-01T00:00:00Z".into(),
+    });
+    w.finish(&m).unwrap();
+    assert!(Path::new(&dest).join("manifest.json").exists());
+}
