@@ -265,6 +265,8 @@ impl Progress {
 #[derive(Clone, Debug)]
 pub struct SheetData {
     pub entry: SheetEntry,
+    /// The rows with a decision (keep, revoke, unsure), in sheet order: what plan and verify
+    /// read. Pending rows are only counted, so that status on a large campaign stays small.
     pub rows: Vec<SheetRow>,
     pub progress: Progress,
 }
@@ -340,7 +342,7 @@ pub fn read_campaign(dir: &Path) -> Result<Campaign, ReviewError> {
 }
 
 /// The original key columns of a sheet, in row order.
-pub fn read_keys(path: &Path) -> Result<Vec<Vec<String>>, ReviewError> {
+pub fn read_keys(path: &Path) -> Result<Vec<csv::StringRecord>, ReviewError> {
     let file = std::fs::File::open(path).map_err(ReviewError::io(path))?;
     let mut plain = Vec::new();
     zstd::stream::read::Decoder::new(file)
@@ -365,7 +367,7 @@ pub fn read_keys(path: &Path) -> Result<Vec<Vec<String>>, ReviewError> {
                 ),
             });
         }
-        out.push(rec.iter().map(str::to_string).collect());
+        out.push(rec);
     }
     Ok(out)
 }
@@ -375,7 +377,7 @@ pub fn read_keys(path: &Path) -> Result<Vec<Vec<String>>, ReviewError> {
 pub fn validate_sheet(
     file: &str,
     bytes: &[u8],
-    keys: &[Vec<String>],
+    keys: &[csv::StringRecord],
     problems: &mut Vec<Problem>,
 ) -> (Vec<SheetRow>, Progress) {
     let mut push = |line: u64, message: String| {
@@ -424,11 +426,7 @@ pub fn validate_sheet(
             }
         }
     }
-    let index: HashMap<&str, usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k[0].as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&k[0], i)).collect();
     let mut seen: Vec<Option<u64>> = vec![None; keys.len()];
     // The reader's own line count lags behind with CRLF line ends, so lines are counted here:
     // a record starts after any line breaks at the reader's offset.
@@ -496,7 +494,7 @@ pub fn validate_sheet(
                     line,
                     format!(
                         "key column `{}` was edited: `{}`, the campaign has `{}`",
-                        COLUMNS[c], cells[c], keys[k][j]
+                        COLUMNS[c], cells[c], &keys[k][j]
                     ),
                 );
                 edited = true;
@@ -519,11 +517,13 @@ pub fn validate_sheet(
             continue;
         }
         progress.add(decision);
-        rows.push(SheetRow {
-            line,
-            cells,
-            decision,
-        });
+        if decision != Decision::Pending {
+            rows.push(SheetRow {
+                line,
+                cells,
+                decision,
+            });
+        }
     }
     for (k, s) in seen.iter().enumerate() {
         if s.is_none() {
@@ -532,14 +532,14 @@ pub fn validate_sheet(
                 k as u64 + 2,
                 format!(
                     "row `{}` was deleted (line {} of the original sheet: {} `{}`, {} `{}` at {}:{})",
-                    key[0],
+                    &key[0],
                     k + 2,
                     key[3].to_lowercase(),
-                    key[4],
+                    &key[4],
                     key[5].to_lowercase(),
-                    key[6],
-                    key[7],
-                    key[8]
+                    &key[6],
+                    &key[7],
+                    &key[8]
                 ),
             );
         }
@@ -568,18 +568,23 @@ mod tests {
         c
     }
 
-    fn sheet(rows: &[[String; 27]]) -> (Vec<u8>, Vec<Vec<String>>) {
+    fn sheet(rows: &[[String; 27]]) -> (Vec<u8>, Vec<csv::StringRecord>) {
         let mut bytes = header_bytes();
         let mut keys = Vec::new();
         for r in rows {
             let refs: [&str; 27] = std::array::from_fn(|i| r[i].as_str());
             write_row(&refs, &mut bytes);
-            keys.push(KEY_COLUMNS.iter().map(|&i| r[i].clone()).collect());
+            keys.push(csv::StringRecord::from(
+                KEY_COLUMNS
+                    .iter()
+                    .map(|&i| r[i].clone())
+                    .collect::<Vec<_>>(),
+            ));
         }
         (bytes, keys)
     }
 
-    fn check(bytes: &[u8], keys: &[Vec<String>]) -> (Vec<SheetRow>, Vec<String>) {
+    fn check(bytes: &[u8], keys: &[csv::StringRecord]) -> (Vec<SheetRow>, Vec<String>) {
         let mut problems = Vec::new();
         let (rows, _) = validate_sheet("sheets/a.csv", bytes, keys, &mut problems);
         (rows, problems.iter().map(|p| p.to_string()).collect())
@@ -614,10 +619,9 @@ mod tests {
         let (bytes, keys) = sheet(&[a, cells("r2", "u-2")]);
         let (rows, problems) = check(&bytes, &keys);
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 1, "pending rows are counted, not kept");
         assert_eq!(rows[0].decision, Decision::Revoke);
         assert_eq!(rows[0].line, 2);
-        assert_eq!(rows[1].decision, Decision::Pending);
         assert_eq!(rows[0].get(col::IDENTITY_NAME), "=HYPERLINK(\"http://x\")");
     }
 

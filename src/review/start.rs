@@ -68,58 +68,50 @@ struct Target {
     name: Sym,
 }
 
-/// Findings by the row they belong to.
+/// Findings by the identity they are about (`""` for findings about an entitlement itself).
 #[derive(Default)]
 struct FindingIndex {
-    by_key: HashMap<(String, String, String, String, String), Vec<&'static str>>,
+    by_identity: HashMap<String, Vec<Finding>>,
 }
 
 impl FindingIndex {
-    fn new(found: &[Finding]) -> Self {
+    fn new(found: Vec<Finding>) -> Self {
         let mut ix = FindingIndex::default();
         for f in found {
-            ix.by_key
-                .entry((
-                    f.identity_id.clone(),
-                    f.entitlement_type.clone(),
-                    f.entitlement_id.clone(),
-                    f.scope_type.clone(),
-                    f.scope_id.clone(),
-                ))
+            ix.by_identity
+                .entry(f.identity_id.clone())
                 .or_default()
-                .push(f.rule);
+                .push(f);
         }
         ix
-    }
-
-    fn get(&self, k: (&str, &str, &str, &str, &str), out: &mut Vec<&'static str>) {
-        // The map is keyed by owned strings; building the key costs one allocation per lookup
-        // part, which is small next to formatting the row.
-        let key = (
-            k.0.to_string(),
-            k.1.to_string(),
-            k.2.to_string(),
-            k.3.to_string(),
-            k.4.to_string(),
-        );
-        if let Some(v) = self.by_key.get(&key) {
-            out.extend_from_slice(v);
-        }
     }
 
     /// Rule ids on a row: the entitlement's own findings, identity-level findings on role rows,
     /// and findings about the entitlement itself (an open application, a nesting cycle).
     fn rules_for(&self, iid: &str, ent_type: &str, ent_id: &str, st: &str, sid: &str) -> String {
-        if self.by_key.is_empty() {
-            return String::new();
+        let mut v: Vec<&'static str> = Vec::new();
+        if let Some(fs) = self.by_identity.get(iid) {
+            for f in fs {
+                let exact = f.entitlement_type == ent_type
+                    && f.entitlement_id == ent_id
+                    && f.scope_type == st
+                    && f.scope_id == sid;
+                let identity_level = ent_type == "ROLE" && f.entitlement_type.is_empty();
+                if exact || identity_level {
+                    v.push(f.rule);
+                }
+            }
         }
-        let mut v = Vec::new();
-        self.get((iid, ent_type, ent_id, st, sid), &mut v);
-        if ent_type == "ROLE" {
-            self.get((iid, "", "", "", ""), &mut v);
+        if let Some(fs) = self.by_identity.get("") {
+            for f in fs {
+                if f.entitlement_type == ent_type
+                    && f.entitlement_id == ent_id
+                    && ((f.scope_type == st && f.scope_id == sid) || f.scope_type.is_empty())
+                {
+                    v.push(f.rule);
+                }
+            }
         }
-        self.get(("", ent_type, ent_id, st, sid), &mut v);
-        self.get(("", ent_type, ent_id, "", ""), &mut v);
         v.sort_unstable();
         v.dedup();
         v.join(";")
@@ -440,7 +432,7 @@ pub fn start(
         usage_days: opts.usage_days,
     };
     let found = findings::run(&r, &cfg, &findings::registry());
-    let findex = FindingIndex::new(&found);
+    let findex = FindingIndex::new(found);
     let tg = targets(t, opts.by);
 
     // --scope
@@ -549,6 +541,7 @@ pub fn start(
     let mut sheets = Vec::new();
     let mut total = 0u64;
     let header = header_bytes();
+    let mut used_names = std::collections::HashSet::new();
     for (i, tgt) in tg.list.iter().enumerate() {
         if counts[i] == 0 {
             continue;
@@ -562,6 +555,15 @@ pub fn start(
                 format!("{}-{nm}-{id}", opts.by.as_str())
             }
         };
+        // Distinct ids can share a slug; the first keeps it, later ones get a counter.
+        let mut name = name;
+        if !used_names.insert(name.clone()) {
+            let mut k = 2;
+            while !used_names.insert(format!("{name}-{k}")) {
+                k += 1;
+            }
+            name = format!("{name}-{k}");
+        }
         let file = format!("sheets/{name}.csv");
         let keys = format!("keys/{name}.keys.csv.zst");
         let mut o = Output::create(Some(&out_dir.join(&file)))?;
