@@ -100,6 +100,20 @@ struct Planner<'a, 't> {
     groups: Option<Groups>,
     /// Members (users, sorted labels) of a group, by its closure: cached.
     members: HashMap<GroupId, Vec<String>>,
+    /// Users (sorted labels) of an environment: cached.
+    env_users: HashMap<EnvId, Vec<String>>,
+}
+
+/// Everyone in `all` but `me`: at most [`AFFECTS_LISTED`] of them, and how many there are.
+fn cap_others(all: &[String], me: &str) -> (Vec<String>, u64) {
+    let total = all.iter().filter(|l| *l != me).count() as u64;
+    let listed = all
+        .iter()
+        .filter(|l| *l != me)
+        .take(AFFECTS_LISTED)
+        .cloned()
+        .collect();
+    (listed, total)
 }
 
 fn user_label(t: &Tenant, u: UserId) -> String {
@@ -150,9 +164,21 @@ impl<'a, 't> Planner<'a, 't> {
 
     fn others(&mut self, g: GroupId, me: &str) -> (Vec<String>, u64) {
         let all = self.members_of(g);
-        let v: Vec<String> = all.iter().filter(|l| *l != me).cloned().collect();
-        let total = v.len() as u64;
-        (v.into_iter().take(AFFECTS_LISTED).collect(), total)
+        cap_others(all, me)
+    }
+
+    /// Every user of environment `env`, as sorted labels: cached.
+    fn env_users(&mut self, env: EnvId) -> &Vec<String> {
+        let t = self.r.t;
+        self.env_users.entry(env).or_insert_with(|| {
+            let mut v: Vec<String> = (0..t.users.len())
+                .map(UserId::from_idx)
+                .filter(|&x| t.users[x.idx()].env == env)
+                .map(|x| user_label(t, x))
+                .collect();
+            v.sort();
+            v
+        })
     }
 
     /// Removing user `u` from direct group `d`: the operation, or a change when the membership
@@ -462,14 +488,7 @@ impl<'a, 't> Planner<'a, 't> {
                 }
             }
             "open" => {
-                let mut others: Vec<String> = (0..t.users.len())
-                    .map(UserId::from_idx)
-                    .filter(|&x| x != u && t.users[x.idx()].env == app.env)
-                    .map(|x| user_label(t, x))
-                    .collect();
-                others.sort();
-                let total = others.len() as u64;
-                others.truncate(AFFECTS_LISTED);
+                let (others, total) = cap_others(self.env_users(app.env), &me);
                 item.changes.push(Change {
                     description: format!(
                         "application `{}` has no access control: every user of environment `{}` can use it. Give it a group rule (accessControl.group) that {me} does not satisfy; every other user of the environment outside that group loses access too",
@@ -519,6 +538,7 @@ pub fn build_plan(campaign: &Campaign, t: &Tenant) -> Plan {
         r: &r,
         groups: None,
         members: HashMap::new(),
+        env_users: HashMap::new(),
     };
     let mut access = Access::default();
     let mut items = Vec::new();
