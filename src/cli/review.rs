@@ -87,6 +87,14 @@ pub struct VerifyArgs {
     pub fail_unless_applied: bool,
 }
 
+/// Writes to standard output; a closed pipe is an error `main` treats as success.
+fn say(text: &str) -> Result<(), Error> {
+    let mut out = Output::create(None)?;
+    out.write_all(text.as_bytes())?;
+    out.finish()?;
+    Ok(())
+}
+
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     match a.command {
         ReviewCommand::Start(a) => start(a, g),
@@ -128,17 +136,15 @@ fn start(a: StartArgs, g: &Globals) -> Result<u8, Error> {
         pb.set_position(done)
     })?;
     pb.finish_and_clear();
-    println!(
-        "campaign {}: {} sheet(s), {} row(s) to review, in {}",
+    say(&format!(
+        "campaign {}: {} sheet(s), {} row(s) to review, in {}\n\
+         next: fill the `decision` column (keep, revoke or unsure), then run `p1graph review status {}`\n",
         s.manifest.campaign_id,
         s.manifest.sheets.len(),
         s.rows,
+        a.out.display(),
         a.out.display()
-    );
-    println!(
-        "next: fill the `decision` column (keep, revoke or unsure), then run `p1graph review status {}`",
-        a.out.display()
-    );
+    ))?;
     Ok(0)
 }
 
@@ -190,7 +196,7 @@ fn progress_text(c: &review::Campaign) -> String {
 
 fn status(a: StatusArgs) -> Result<u8, Error> {
     let c = review::sheet::read_campaign(&a.campaign)?;
-    print!("{}", progress_text(&c));
+    say(&progress_text(&c))?;
     c.require_valid()?;
     Ok(0)
 }
@@ -237,8 +243,7 @@ fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
     let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;
     let path = a.campaign.join(v.file_name());
     crate::report::output::write_file(&path, &v.to_json())?;
-    print!("{}", v.to_text());
-    println!("evidence: {}", path.display());
+    say(&format!("{}evidence: {}\n", v.to_text(), path.display()))?;
     let open = v.summary.not_applied + v.summary.still_reachable;
     Ok(if a.fail_unless_applied && open > 0 {
         1
