@@ -502,6 +502,42 @@ fn group_and_environment_campaigns_cover_nesting_and_scope() {
         "{ana}"
     );
     assert!(ana.contains(",group,g-admins,g-ops,"), "{ana}");
+    decide(&dir, "g-admins", "u-ana", "revoke", "");
+    decide(&dir, "g-hr", "u-cleo", "revoke", "");
+    let (code, json_plan, err) = run(&["review", "plan", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&json_plan).unwrap();
+    let ana = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["identity_id"] == "u-ana")
+        .unwrap();
+    assert_eq!(
+        ana["operations"][0]["path"],
+        "/environments/env-prod/users/u-ana/memberOfGroups/g-ops"
+    );
+    assert_eq!(
+        ana["changes"][0]["operation"]["path"],
+        "/environments/env-prod/groups/g-ops/memberOfGroups/g-admins",
+        "the alternative: cut the nesting"
+    );
+    let after = f.root.join("after");
+    write_export(&after, State::After);
+    let (code, out, err) = run(&[
+        "review",
+        "verify",
+        "-q",
+        dir.to_str().unwrap(),
+        "--input",
+        after.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("applied:          1"), "{out}");
+    assert!(
+        out.contains("not applied GROUP `Admins` @ ENVIRONMENT:env-prod of user `Ana Lima`: still granted through group `Ops`"),
+        "{out}"
+    );
 
     let dir = f.root.join("q4-env");
     let (code, out, err) = run(&[
