@@ -73,6 +73,9 @@ pub struct PlanArgs {
     /// Write here (atomically) instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// The campaign's input, when it moved since the campaign started (its hash must match).
+    #[arg(long, short)]
+    pub input: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -204,9 +207,10 @@ fn status(a: StatusArgs) -> Result<u8, Error> {
 /// Loads the campaign's own input again and checks that it is unchanged.
 fn original_input(
     m: &review::CampaignManifest,
+    moved: Option<&std::path::Path>,
     g: &Globals,
 ) -> Result<crate::model::Tenant, Error> {
-    let path = &m.input.path;
+    let path = &moved.map_or_else(|| m.input.path.clone(), |p| p.to_path_buf());
     if !path.exists() {
         return Err(crate::input::InputError::Missing(path.clone()).into());
     }
@@ -224,7 +228,7 @@ fn original_input(
 
 fn plan(a: PlanArgs, g: &Globals) -> Result<u8, Error> {
     let c = review::sheet::read_campaign(&a.campaign)?.require_valid()?;
-    let t = original_input(&c.manifest, g)?;
+    let t = original_input(&c.manifest, a.input.as_deref(), g)?;
     let p = review::build_plan(&c, &t);
     let bytes = match a.format {
         PlanFormat::Json => p.to_json(),
@@ -242,7 +246,15 @@ fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
     let input = InputInfo::of(&a.input, t.manifest.captured_at)?;
     let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;
     let path = a.campaign.join(v.file_name());
-    crate::report::output::write_file(&path, &v.to_json())?;
+    let evidence = v.to_json();
+    crate::report::output::write_file(&path, &evidence)?;
+    // A checksum file beside the evidence, in `sha256sum -c` form, for the auditor's records.
+    let sum = format!(
+        "{}  {}\n",
+        review::campaign::sha256_hex(&evidence),
+        v.file_name()
+    );
+    crate::report::output::write_file(&path.with_extension("json.sha256"), sum.as_bytes())?;
     say(&format!("{}evidence: {}\n", v.to_text(), path.display()))?;
     let open = v.summary.not_applied + v.summary.still_reachable;
     Ok(if a.fail_unless_applied && open > 0 {

@@ -420,11 +420,8 @@ fn a_whole_campaign_by_application() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("evidence-")
+            let n = p.file_name().unwrap().to_str().unwrap();
+            n.starts_with("evidence-") && n.ends_with(".json")
         })
         .collect();
     assert_eq!(evidence.len(), 1);
@@ -434,6 +431,10 @@ fn a_whole_campaign_by_application() {
     assert_eq!(ev["sheets"].as_array().unwrap().len(), 3);
     assert_eq!(ev["original_input"]["sha256"].as_str().unwrap().len(), 64);
     assert_ne!(ev["original_input"]["sha256"], ev["new_input"]["sha256"]);
+    let sum = std::fs::read_to_string(evidence[0].with_extension("json.sha256")).unwrap();
+    let name = evidence[0].file_name().unwrap().to_str().unwrap();
+    assert!(sum.ends_with(&format!("  {name}\n")), "{sum}");
+    assert_eq!(sum.len(), 64 + 2 + name.len() + 1);
 
     // --fail-unless-applied turns open revokes into exit 1.
     let (code, _, _) = run(&[
@@ -708,6 +709,19 @@ fn start_refuses_to_overwrite_and_plan_refuses_a_changed_input() {
         err.contains("the input changed since the campaign started"),
         "{err}"
     );
+
+    // The same organization state elsewhere (same files, same hash) is accepted.
+    let moved = f.root.join("moved");
+    write_export(&moved, State::Before);
+    let (code, out, err) = run(&[
+        "review",
+        "plan",
+        dir.to_str().unwrap(),
+        "--input",
+        moved.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("u-cleo/memberOfGroups/g-hr"), "{out}");
 }
 
 #[test]
