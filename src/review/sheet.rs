@@ -121,7 +121,7 @@ pub fn unneutralise(s: &str) -> &str {
 }
 
 /// The stable key of a row: SHA-256 of the identity, entitlement and scope columns (and the
-/// review target, so a row is unique campaign-wide), first 16 bytes in hex.
+/// review target, so a row is unique campaign-wide), first 16 bytes in hex, prefixed `rv-`.
 pub fn row_id(
     target_id: &str,
     identity: &str,
@@ -134,7 +134,9 @@ pub fn row_id(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    hex(&h.finalize()[..16])
+    // The `rv-` prefix keeps spreadsheet programs from reading an all-digit (or digits-`e`-digits)
+    // hash as a number and rewriting it on save.
+    format!("rv-{}", hex(&h.finalize()[..16]))
 }
 
 /// The header line of a sheet, with the byte-order mark.
@@ -421,7 +423,12 @@ pub fn validate_sheet(
                     .unwrap_or_else(|| {
                         format!("{} columns, expected {}", got.len(), COLUMNS.len())
                     });
-                push(1, format!("the header was changed: {which}"));
+                let hint = if got.len() == 1 && got[0].contains(';') {
+                    " (it was saved with `;` separators: save it as CSV UTF-8, comma-delimited)"
+                } else {
+                    ""
+                };
+                push(1, format!("the header was changed: {which}{hint}"));
                 return (rows, progress);
             }
         }
@@ -691,10 +698,23 @@ mod tests {
     }
 
     #[test]
+    fn a_sheet_saved_with_semicolons_gets_a_hint() {
+        let (bytes, keys) = sheet(&[cells("r1", "u-1")]);
+        let text = String::from_utf8(bytes).unwrap().replace(',', ";");
+        let (_, problems) = check(text.as_bytes(), &keys);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("saved with `;` separators"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn row_ids_are_stable_and_distinct() {
         let a = row_id("t", "u", "ROLE", "r", ("ENVIRONMENT", "e"));
         assert_eq!(a, row_id("t", "u", "ROLE", "r", ("ENVIRONMENT", "e")));
-        assert_eq!(a.len(), 32);
+        assert_eq!(a.len(), 35);
+        assert!(a.starts_with("rv-"));
         assert_ne!(a, row_id("t", "u", "ROLE", "r", ("ENVIRONMENT", "f")));
         assert_ne!(
             row_id("t", "ab", "c", "", ("", "")),
