@@ -444,11 +444,13 @@ pub fn validate_sheet(
         while off < bytes.len() && matches!(bytes[off], b'\r' | b'\n') {
             off += 1;
         }
-        newlines += bytes[counted_to..off]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        counted_to = off;
+        if off > counted_to {
+            newlines += bytes[counted_to..off]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            counted_to = off;
+        }
         let line = newlines + 1;
         match rd.read_record(&mut rec) {
             Ok(true) => {}
@@ -643,6 +645,21 @@ mod tests {
             [
                 "sheets/a.csv:3: unknown decision `remove` (use keep, revoke, unsure, or leave it empty)"
             ]
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_breaks_inside_quoted_cells() {
+        let mut a = cells("r1", "u-1");
+        a[col::COMMENT] = "two\nlines".into();
+        let mut b = cells("r2", "u-2");
+        b[col::DECISION] = "maybe".into();
+        let (bytes, keys) = sheet(&[a, b]);
+        let (_, problems) = check(&bytes, &keys);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("sheets/a.csv:4: unknown decision `maybe`"),
+            "{problems:?}"
         );
     }
 
