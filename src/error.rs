@@ -25,6 +25,8 @@ pub enum Error {
     Ingest(#[from] crate::pingone::error::IngestError),
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
+    #[error(transparent)]
+    Review(#[from] crate::review::ReviewError),
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {
@@ -84,6 +86,7 @@ impl Error {
             Error::Input(e) => e.help(),
             Error::Ingest(e) => e.help(),
             Error::Snapshot(e) => e.help(),
+            Error::Review(e) => e.help(),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@ pub mod model;
 pub mod pingone;
 pub mod report;
 pub mod resolve;
+pub mod review;
 pub mod snapshot;
 pub mod synth;
 pub mod usage;

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod findings;
 pub mod ingest;
 pub mod progress;
+pub mod review;
 pub mod rules;
 pub mod snapshot;
 pub mod summary;
@@ -70,6 +71,8 @@ pub enum Command {
     Usage(usage::Args),
     /// Write a generated tenant (export format) for tests and benchmarks.
     Synth(synth::Args),
+    /// Access-review campaigns: reviewer sheets, decisions, remediation plan, verification.
+    Review(review::Args),
 }
 
 pub fn parse() -> Cli {
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Diff(a) => diff::run(a, g),
         Command::Synth(a) => synth::run(a, g),
         Command::Usage(a) => usage::run(a, g),
+        Command::Review(a) => review::run(a, g),
     }
 }
 

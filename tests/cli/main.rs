@@ -5,6 +5,7 @@ mod errors;
 mod findings;
 mod ingest;
 mod oracle;
+mod review;
 mod rules;
 mod support;
 mod usage;

@@ -1,0 +1,265 @@
+//! `p1graph review`: access-review campaigns (start, status, plan, verify).
+
+use std::path::PathBuf;
+
+use super::{Globals, load_input, progress};
+use crate::Error;
+use crate::model::Ts;
+use crate::report::Output;
+use crate::review::{self, By, InputInfo, StartOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ReviewCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReviewCommand {
+    /// Start a campaign: one reviewer sheet (CSV) per application, role, group or environment.
+    Start(StartArgs),
+    /// Validate the sheets and print review progress per sheet and overall.
+    Status(StatusArgs),
+    /// The PingOne API operations that would carry out the `revoke` decisions (never run).
+    Plan(PlanArgs),
+    /// Check a later snapshot: is every revoked access gone? Writes an evidence file.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    /// An export directory or a `.p1g` snapshot.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// One sheet per review target of this kind.
+    #[arg(long, value_enum)]
+    pub by: By,
+    /// Only these targets (id or exact name), or only identities of this environment id
+    /// (repeatable).
+    #[arg(long)]
+    pub scope: Vec<String>,
+    /// The campaign directory to create.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Judge dormancy and usage at this instant (RFC 3339) instead of the capture time.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// A user without a sign-on for more than this many days is dormant.
+    #[arg(long, default_value_t = 90)]
+    pub dormant_days: i64,
+    /// Access not used in this many days (when activities cover them) is unused.
+    #[arg(long, default_value_t = 14)]
+    pub usage_days: i64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The campaign directory.
+    pub campaign: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Json,
+    Sh,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The campaign directory.
+    pub campaign: PathBuf,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+    pub format: PlanFormat,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// The campaign's input, when it moved since the campaign started (its hash must match).
+    #[arg(long, short)]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The campaign directory.
+    pub campaign: PathBuf,
+    /// The snapshot taken after remediation (export directory or `.p1g`).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Exit 1 unless every revoke was applied.
+    #[arg(long)]
+    pub fail_unless_applied: bool,
+}
+
+/// Writes to standard output; a closed pipe is an error `main` treats as success.
+fn say(text: &str) -> Result<(), Error> {
+    let mut out = Output::create(None)?;
+    out.write_all(text.as_bytes())?;
+    out.finish()?;
+    Ok(())
+}
+
+pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    match a.command {
+        ReviewCommand::Start(a) => start(a, g),
+        ReviewCommand::Status(a) => status(a),
+        ReviewCommand::Plan(a) => plan(a, g),
+        ReviewCommand::Verify(a) => verify(a, g),
+    }
+}
+
+fn start(a: StartArgs, g: &Globals) -> Result<u8, Error> {
+    if a.dormant_days < 0 || a.usage_days < 0 {
+        return Err(Error::usage(
+            "--dormant-days and --usage-days must not be negative",
+        ));
+    }
+    let as_of =
+        match &a.as_of {
+            Some(s) => Some(Ts::parse(s).ok_or_else(|| {
+                Error::usage(format!("--as-of: `{s}` is not an RFC 3339 timestamp"))
+            })?),
+            None => None,
+        };
+    if a.out.join(review::campaign::MANIFEST_FILE).exists() {
+        return Err(review::ReviewError::Exists(a.out.clone()).into());
+    }
+    let t = load_input(&a.input, g)?;
+    let input = InputInfo::of(&a.input, t.manifest.captured_at)?;
+    let opts = StartOptions {
+        by: a.by,
+        scope: a.scope,
+        as_of,
+        dormant_days: a.dormant_days,
+        usage_days: a.usage_days,
+        created_at: None,
+    };
+    let pb = progress::bar(g, 0, "resolving");
+    let s = review::start(&t, input, &opts, &a.out, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done)
+    })?;
+    pb.finish_and_clear();
+    say(&format!(
+        "campaign {}: {} sheet(s), {} row(s) to review, in {}\n\
+         next: fill the `decision` column (keep, revoke or unsure), then run `p1graph review status {}`\n",
+        s.manifest.campaign_id,
+        s.manifest.sheets.len(),
+        s.rows,
+        a.out.display(),
+        a.out.display()
+    ))?;
+    Ok(0)
+}
+
+/// Progress lines for a person.
+fn progress_text(c: &review::Campaign) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let pct = |p: &review::sheet::Progress| {
+        if p.rows == 0 {
+            100.0
+        } else {
+            p.decided() as f64 * 100.0 / p.rows as f64
+        }
+    };
+    let _ = writeln!(
+        s,
+        "campaign {} (by {})",
+        c.manifest.campaign_id,
+        c.manifest.options.by.as_str()
+    );
+    for sh in &c.sheets {
+        let p = &sh.progress;
+        let _ = writeln!(
+            s,
+            "  {:5.1}%  {}  rows {}  keep {}  revoke {}  unsure {}  pending {}",
+            pct(p),
+            sh.entry.file,
+            p.rows,
+            p.keep,
+            p.revoke,
+            p.unsure,
+            p.pending
+        );
+    }
+    let p = c.progress();
+    let _ = writeln!(
+        s,
+        "overall: {:.1}% decided ({} of {} rows): keep {}, revoke {}, unsure {}, pending {}",
+        pct(&p),
+        p.decided(),
+        p.rows,
+        p.keep,
+        p.revoke,
+        p.unsure,
+        p.pending
+    );
+    s
+}
+
+fn status(a: StatusArgs) -> Result<u8, Error> {
+    let c = review::sheet::read_campaign(&a.campaign)?;
+    say(&progress_text(&c))?;
+    c.require_valid()?;
+    Ok(0)
+}
+
+/// Loads the campaign's own input again and checks that it is unchanged.
+fn original_input(
+    m: &review::CampaignManifest,
+    moved: Option<&std::path::Path>,
+    g: &Globals,
+) -> Result<crate::model::Tenant, Error> {
+    let path = &moved.map_or_else(|| m.input.path.clone(), |p| p.to_path_buf());
+    if !path.exists() {
+        return Err(crate::input::InputError::Missing(path.clone()).into());
+    }
+    let found = review::hash_input(path)?;
+    if found != m.input.sha256 {
+        return Err(review::ReviewError::InputChanged {
+            path: path.clone(),
+            expected: m.input.sha256.clone(),
+            found,
+        }
+        .into());
+    }
+    load_input(path, g)
+}
+
+fn plan(a: PlanArgs, g: &Globals) -> Result<u8, Error> {
+    let c = review::sheet::read_campaign(&a.campaign)?.require_valid()?;
+    let t = original_input(&c.manifest, a.input.as_deref(), g)?;
+    let p = review::build_plan(&c, &t);
+    let bytes = match a.format {
+        PlanFormat::Json => p.to_json(),
+        PlanFormat::Sh => p.to_sh(&c.manifest).into_bytes(),
+    };
+    let mut out = Output::create(a.out.as_deref())?;
+    out.write_all(&bytes)?;
+    out.finish()?;
+    Ok(0)
+}
+
+fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
+    let c = review::sheet::read_campaign(&a.campaign)?.require_valid()?;
+    let t = load_input(&a.input, g)?;
+    let input = InputInfo::of(&a.input, t.manifest.captured_at)?;
+    let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;
+    let path = a.campaign.join(v.file_name());
+    let evidence = v.to_json();
+    crate::report::output::write_file(&path, &evidence)?;
+    // A checksum file beside the evidence, in `sha256sum -c` form, for the auditor's records.
+    let sum = format!(
+        "{}  {}\n",
+        review::campaign::sha256_hex(&evidence),
+        v.file_name()
+    );
+    crate::report::output::write_file(&path.with_extension("json.sha256"), sum.as_bytes())?;
+    say(&format!("{}evidence: {}\n", v.to_text(), path.display()))?;
+    let open = v.summary.not_applied + v.summary.still_reachable;
+    Ok(if a.fail_unless_applied && open > 0 {
+        1
+    } else {
+        0
+    })
+}

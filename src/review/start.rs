@@ -1,0 +1,704 @@
+//! `review start`: resolve once, write one sheet per review target.
+//!
+//! Identities are resolved in the access export's order, in parallel chunks whose output is
+//! appended in order, so sheets are byte-identical whatever the thread count. Each row carries
+//! the facts a reviewer needs (identity state, how the access is granted, last use, findings)
+//! and a recommendation with its reason; `decision` and `comment` are left empty.
+//!
+//! Cost: one resolution per identity (as the access export) plus one findings run; memory holds
+//! the formatted sheets until they are written.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::campaign::{
+    CampaignManifest, CampaignOptions, FORMAT_NAME, FORMAT_VERSION, InputInfo, MANIFEST_FILE,
+    SheetEntry, sha256_hex,
+};
+use super::grants::{Ent, EntKind, Groups, access_ents, membership_ent};
+use super::sheet::{header_bytes, row_id, write_keys, write_row};
+use super::{By, ReviewError};
+use crate::findings::{self, Config, Finding};
+use crate::model::*;
+use crate::report::Output;
+use crate::resolve::{Access, Identity, Resolver};
+
+/// Options of `review start`.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    pub by: By,
+    /// Target ids or exact names, or environment ids (see [`start`]).
+    pub scope: Vec<String>,
+    /// M9: when time-based recommendations are judged; the capture time when `None`.
+    pub as_of: Option<Ts>,
+    pub dormant_days: i64,
+    pub usage_days: i64,
+    /// The campaign's creation time; now when `None` (tests pin it).
+    pub created_at: Option<Ts>,
+}
+
+impl StartOptions {
+    pub fn new(by: By) -> Self {
+        StartOptions {
+            by,
+            scope: Vec::new(),
+            as_of: None,
+            dormant_days: 90,
+            usage_days: 14,
+            created_at: None,
+        }
+    }
+}
+
+/// What `start` wrote.
+#[derive(Clone, Debug)]
+pub struct StartSummary {
+    pub manifest: CampaignManifest,
+    pub identities: u64,
+    pub rows: u64,
+}
+
+/// A review target.
+struct Target {
+    kind: &'static str,
+    id: Sym,
+    name: Sym,
+}
+
+/// Findings by the identity they are about (`""` for findings about an entitlement itself).
+#[derive(Default)]
+struct FindingIndex {
+    by_identity: HashMap<String, Vec<Finding>>,
+}
+
+impl FindingIndex {
+    fn new(found: Vec<Finding>) -> Self {
+        let mut ix = FindingIndex::default();
+        for f in found {
+            ix.by_identity
+                .entry(f.identity_id.clone())
+                .or_default()
+                .push(f);
+        }
+        ix
+    }
+
+    /// Rule ids on a row: the entitlement's own findings, identity-level findings on role rows,
+    /// and findings about the entitlement itself (an open application, a nesting cycle).
+    fn rules_for(&self, iid: &str, ent_type: &str, ent_id: &str, st: &str, sid: &str) -> String {
+        let mut v: Vec<&'static str> = Vec::new();
+        if let Some(fs) = self.by_identity.get(iid) {
+            for f in fs {
+                let exact = f.entitlement_type == ent_type
+                    && f.entitlement_id == ent_id
+                    && f.scope_type == st
+                    && f.scope_id == sid;
+                let identity_level = ent_type == "ROLE" && f.entitlement_type.is_empty();
+                if exact || identity_level {
+                    v.push(f.rule);
+                }
+            }
+        }
+        if let Some(fs) = self.by_identity.get("") {
+            for f in fs {
+                if f.entitlement_type == ent_type
+                    && f.entitlement_id == ent_id
+                    && ((f.scope_type == st && f.scope_id == sid) || f.scope_type.is_empty())
+                {
+                    v.push(f.rule);
+                }
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v.join(";")
+    }
+}
+
+/// Everything row formatting reads.
+struct Ctx<'a, 't> {
+    r: &'a Resolver<'t>,
+    cfg: &'a Config,
+    findings: &'a FindingIndex,
+    usage_known: bool,
+    usage_period: String,
+}
+
+/// Per-identity facts shared by its rows.
+struct IdentityFacts<'a> {
+    iid: &'a str,
+    name: &'a str,
+    username: &'a str,
+    env: &'a str,
+    enabled: bool,
+    last_sign_on: String,
+    /// `revoke` reasons that hold for every row of the identity.
+    reasons: Vec<String>,
+}
+
+fn identity_facts<'a>(cx: &Ctx<'a, '_>, id: Identity) -> IdentityFacts<'a> {
+    let t: &'a Tenant = cx.r.t;
+    let (iid, name, env, enabled) = crate::report::access::identity_columns(t, id);
+    let mut reasons = Vec::new();
+    let mut f = IdentityFacts {
+        iid,
+        name,
+        username: "",
+        env,
+        enabled,
+        last_sign_on: String::new(),
+        reasons: Vec::new(),
+    };
+    match id {
+        Identity::User(u) => {
+            let user = &t.users[u.idx()];
+            f.username = t.s(user.username);
+            if !user.display_name.is_empty() {
+                f.name = t.s(user.display_name);
+            }
+            f.last_sign_on = user
+                .last_sign_on
+                .map(|x| x.to_rfc3339())
+                .unwrap_or_default();
+            if !user.enabled {
+                reasons.push("the user is disabled".to_string());
+            } else if user.locked {
+                reasons.push("the user's account is locked".to_string());
+            } else {
+                let limit = cx.cfg.as_of.minus_days(cx.cfg.dormant_days);
+                match (user.last_sign_on, user.created_at) {
+                    (Some(l), _) if l < limit => reasons.push(format!(
+                        "dormant: last sign-on {} ({} days before {})",
+                        l.date(),
+                        l.days_until(cx.cfg.as_of),
+                        cx.cfg.as_of.date()
+                    )),
+                    (None, Some(c)) if c < limit => {
+                        reasons.push(format!("dormant: never signed on, created {}", c.date()))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Identity::Application(_) | Identity::Gateway(_) => {
+            if !enabled {
+                reasons.push(format!("the {} is disabled", id.type_str().to_lowercase()));
+            }
+        }
+    }
+    f.reasons = reasons;
+    f
+}
+
+/// One formatted row and its keys.
+struct RowOut {
+    target: u32,
+    row: Vec<u8>,
+    keys: Vec<u8>,
+}
+
+fn format_row(
+    cx: &Ctx,
+    id: Identity,
+    facts: &IdentityFacts,
+    access: &Access,
+    target: (u32, &Target),
+    e: &Ent,
+) -> RowOut {
+    let t = cx.r.t;
+    let from = cx.cfg.as_of.minus_days(cx.cfg.usage_days);
+    let ent_id = t.s(e.ent_id);
+    let scope_id = t.s(e.scope_id);
+    let target_id = t.s(target.1.id);
+    let rid = row_id(
+        target_id,
+        facts.iid,
+        e.ent_type,
+        ent_id,
+        (&e.scope_type, scope_id),
+    );
+    let findings = cx
+        .findings
+        .rules_for(facts.iid, e.ent_type, ent_id, &e.scope_type, scope_id);
+    let mut reasons = facts.reasons.clone();
+    if findings.split(';').any(|r| r == "redundant-assignment") {
+        reasons.push(
+            "redundant: the direct assignment is also granted through a group at an equal or broader scope"
+                .into(),
+        );
+    }
+    // Last use (M8) and the unused test.
+    let id_sym = match id {
+        Identity::User(u) => t.users[u.idx()].id,
+        Identity::Application(a) => t.applications[a.idx()].id,
+        Identity::Gateway(g) => t.gateways[g.idx()].id,
+    };
+    let (last_use, unused) = match e.kind {
+        EntKind::App(_) => {
+            let last = t.usage.app_use(id_sym, e.ent_id);
+            (
+                last,
+                last.is_none_or(|l| l < from).then(|| {
+                    format!(
+                        "unused: no sign-on to this application in the {} days before {}",
+                        cx.cfg.usage_days,
+                        cx.cfg.as_of.date()
+                    )
+                }),
+            )
+        }
+        EntKind::Role(i) => {
+            let last = t.usage.actor(id_sym).and_then(|a| a.last_admin_action);
+            let privileged = !t.role_is_read_only(access.roles[i].role);
+            (
+                last,
+                (privileged && last.is_none_or(|l| l < from)).then(|| {
+                    format!(
+                        "unused: no admin action in the {} days before {}",
+                        cx.cfg.usage_days,
+                        cx.cfg.as_of.date()
+                    )
+                }),
+            )
+        }
+        EntKind::Group(_) => (t.usage.actor(id_sym).and_then(|a| a.last_activity), None),
+    };
+    let last_use_text = match (last_use, cx.usage_known) {
+        (Some(l), _) => l.to_rfc3339(),
+        (None, true) => "none".to_string(),
+        (None, false) => String::new(),
+    };
+    if cx.usage_known
+        && let Some(u) = unused
+    {
+        reasons.push(u);
+    }
+    let (recommendation, reason) = if reasons.is_empty() {
+        let why = match last_use {
+            Some(l) if cx.usage_known => format!("in use (last {})", l.date()),
+            _ => "no reason to revoke found".to_string(),
+        };
+        ("keep", why)
+    } else {
+        ("revoke", reasons.join("; "))
+    };
+    let via = e.via_groups_text(t);
+    let cells: [&str; 27] = [
+        &rid,
+        target.1.kind,
+        target_id,
+        t.s(target.1.name),
+        id.type_str(),
+        facts.iid,
+        facts.name,
+        facts.username,
+        facts.env,
+        if facts.enabled { "true" } else { "false" },
+        &facts.last_sign_on,
+        e.ent_type,
+        ent_id,
+        t.s(e.ent_name),
+        &e.scope_type,
+        scope_id,
+        e.granted,
+        &e.sources,
+        &via,
+        &e.path,
+        &last_use_text,
+        &cx.usage_period,
+        &findings,
+        recommendation,
+        &reason,
+        "",
+        "",
+    ];
+    let mut row = Vec::with_capacity(512);
+    write_row(&cells, &mut row);
+    let mut keys = Vec::with_capacity(256);
+    write_keys(&cells, &mut keys);
+    RowOut {
+        target: target.0,
+        row,
+        keys,
+    }
+}
+
+/// The possible targets of a campaign, sorted by PingOne id, with lookups.
+struct Targets {
+    list: Vec<Target>,
+    by_sym: FxHashMap<Sym, u32>,
+}
+
+fn targets(t: &Tenant, by: By) -> Targets {
+    let mut list: Vec<Target> = match by {
+        By::Application => t
+            .applications
+            .iter()
+            .map(|a| Target {
+                kind: "APPLICATION",
+                id: a.id,
+                name: a.name,
+            })
+            .collect(),
+        By::Role => {
+            let mut v: Vec<Target> = t
+                .roles
+                .iter()
+                .map(|r| Target {
+                    kind: "ROLE",
+                    id: r.id,
+                    name: r.name,
+                })
+                .collect();
+            for a in &t.assignments {
+                if a.role.is_none() {
+                    v.push(Target {
+                        kind: "ROLE",
+                        id: a.role_id,
+                        name: Sym::EMPTY,
+                    });
+                }
+            }
+            v
+        }
+        By::Group => t
+            .groups
+            .iter()
+            .map(|g| Target {
+                kind: "GROUP",
+                id: g.id,
+                name: g.name,
+            })
+            .collect(),
+        By::Environment => t
+            .environments
+            .iter()
+            .map(|e| Target {
+                kind: "ENVIRONMENT",
+                id: e.id,
+                name: e.name,
+            })
+            .collect(),
+    };
+    list.sort_by(|a, b| t.s(a.id).cmp(t.s(b.id)));
+    list.dedup_by_key(|x| x.id);
+    let by_sym = list
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id, i as u32))
+        .collect();
+    Targets { list, by_sym }
+}
+
+/// A file-name-safe rendering: ASCII letters, digits, `.`, `_`; runs of anything else -> `-`.
+fn slug(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.trim_matches(|c| c == '-' || c == '.').to_string()
+}
+
+/// Starts a campaign on tenant `t` (read from `input`) into `out_dir`.
+///
+/// `opts.scope` narrows the campaign: a value equal to a target's id or exact name keeps that
+/// target; a value equal to an environment id keeps only identities of that environment. A value
+/// that matches nothing is an error. `progress(done, total)` is called after each batch.
+pub fn start(
+    t: &Tenant,
+    input: InputInfo,
+    opts: &StartOptions,
+    out_dir: &Path,
+    progress: &dyn Fn(u64, u64),
+) -> Result<StartSummary, ReviewError> {
+    if out_dir.join(MANIFEST_FILE).exists() {
+        return Err(ReviewError::Exists(out_dir.to_path_buf()));
+    }
+    let r = Resolver::new(t);
+    let groups = (opts.by == By::Group).then(|| Groups::new(t));
+    let cfg = Config {
+        as_of: opts.as_of.unwrap_or_else(|| t.captured_at()),
+        dormant_days: opts.dormant_days,
+        usage_days: opts.usage_days,
+    };
+    let found = findings::run(&r, &cfg, &findings::registry());
+    let findex = FindingIndex::new(found);
+    let tg = targets(t, opts.by);
+
+    // --scope
+    let mut env_filter: Vec<EnvId> = Vec::new();
+    let mut target_filter: Vec<u32> = Vec::new();
+    for s in &opts.scope {
+        let mut hit = false;
+        if let Some(sym) = t.strings.get(s)
+            && let Some(&e) = t.index.env.get(&sym)
+        {
+            env_filter.push(e);
+            hit = true;
+        }
+        for (i, x) in tg.list.iter().enumerate() {
+            if t.s(x.id) == s || (!x.name.is_empty() && t.s(x.name) == s) {
+                target_filter.push(i as u32);
+                hit = true;
+            }
+        }
+        if !hit {
+            return Err(ReviewError::UnknownScope(s.clone()));
+        }
+    }
+    if opts.by == By::Environment {
+        // An environment id names the target itself.
+        env_filter.clear();
+    }
+    let mut keep_target = vec![target_filter.is_empty(); tg.list.len()];
+    for &i in &target_filter {
+        keep_target[i as usize] = true;
+    }
+
+    let usage_from = cfg.as_of.minus_days(cfg.usage_days);
+    let cx = Ctx {
+        r: &r,
+        cfg: &cfg,
+        findings: &findex,
+        usage_known: t.usage.covers(usage_from, cfg.as_of),
+        usage_period: t
+            .usage
+            .span()
+            .map(|p| format!("{}/{}", p.from, p.to))
+            .unwrap_or_default(),
+    };
+
+    let ids: Vec<Identity> = r
+        .identities_in_order()
+        .into_iter()
+        .filter(|id| {
+            let env = match *id {
+                Identity::User(u) => t.users[u.idx()].env,
+                Identity::Application(a) => t.applications[a.idx()].env,
+                Identity::Gateway(g) => t.gateways[g.idx()].env,
+            };
+            env_filter.is_empty() || env_filter.contains(&env)
+        })
+        .filter(|id| {
+            opts.by == By::Role || opts.by == By::Environment || matches!(id, Identity::User(_))
+        })
+        .collect();
+
+    let n = tg.list.len();
+    let mut sheet_rows: Vec<Vec<u8>> = vec![Vec::new(); n];
+    let mut sheet_keys: Vec<Vec<u8>> = vec![Vec::new(); n];
+    let mut counts: Vec<u64> = vec![0; n];
+    let mut done = 0u64;
+    const CHUNK: usize = 512;
+    for batch in ids.chunks(CHUNK * 64) {
+        let parts: Vec<Vec<RowOut>> = batch
+            .par_chunks(CHUNK)
+            .map_init(
+                || (Access::default(), Vec::<Ent>::new()),
+                |(access, ents), chunk| {
+                    let mut out = Vec::new();
+                    for &id in chunk {
+                        rows_of(
+                            &cx,
+                            groups.as_ref(),
+                            &tg,
+                            &keep_target,
+                            opts.by,
+                            id,
+                            access,
+                            ents,
+                            &mut out,
+                        );
+                    }
+                    out
+                },
+            )
+            .collect();
+        for part in parts {
+            for ro in part {
+                let i = ro.target as usize;
+                sheet_rows[i].extend_from_slice(&ro.row);
+                sheet_keys[i].extend_from_slice(&ro.keys);
+                counts[i] += 1;
+            }
+        }
+        done += batch.len() as u64;
+        progress(done, ids.len() as u64);
+    }
+
+    // Write sheets and keys, then the manifest last: a directory without campaign.json is not a
+    // campaign, so an interrupted start leaves nothing that `status` would accept.
+    let mut sheets = Vec::new();
+    let mut total = 0u64;
+    let header = header_bytes();
+    let mut used_names = std::collections::HashSet::new();
+    for (i, tgt) in tg.list.iter().enumerate() {
+        if counts[i] == 0 {
+            continue;
+        }
+        let name = {
+            let id = slug(t.s(tgt.id), 64);
+            let nm = slug(t.s(tgt.name), 40);
+            if nm.is_empty() {
+                format!("{}-{id}", opts.by.as_str())
+            } else {
+                format!("{}-{nm}-{id}", opts.by.as_str())
+            }
+        };
+        // Distinct ids can share a slug; the first keeps it, later ones get a counter.
+        let mut name = name;
+        if !used_names.insert(name.clone()) {
+            let mut k = 2;
+            while !used_names.insert(format!("{name}-{k}")) {
+                k += 1;
+            }
+            name = format!("{name}-{k}");
+        }
+        let file = format!("sheets/{name}.csv");
+        let keys = format!("keys/{name}.keys.csv.zst");
+        let mut o = Output::create(Some(&out_dir.join(&file)))?;
+        o.write_all(&header)?;
+        o.write_all(&sheet_rows[i])?;
+        o.finish()?;
+        let packed = zstd::bulk::compress(&sheet_keys[i], 3)
+            .map_err(ReviewError::io(&out_dir.join(&keys)))?;
+        crate::report::output::write_file(&out_dir.join(&keys), &packed)?;
+        total += counts[i];
+        sheets.push(SheetEntry {
+            file,
+            keys,
+            target_type: tgt.kind.to_string(),
+            target_id: t.s(tgt.id).to_string(),
+            target_name: t.s(tgt.name).to_string(),
+            rows: counts[i],
+        });
+    }
+    let created = opts.created_at.unwrap_or_else(Ts::now);
+    let options = CampaignOptions {
+        by: opts.by,
+        scope: opts.scope.clone(),
+        as_of: cfg.as_of.to_rfc3339(),
+        dormant_days: cfg.dormant_days,
+        usage_days: cfg.usage_days,
+    };
+    let seed = format!(
+        "{}\n{}\n{}",
+        input.sha256,
+        serde_json::to_string(&options).unwrap_or_default(),
+        created
+    );
+    let manifest = CampaignManifest {
+        format: FORMAT_NAME.into(),
+        version: FORMAT_VERSION,
+        campaign_id: format!(
+            "rc-{}-{}",
+            created.date().replace('-', ""),
+            &sha256_hex(seed.as_bytes())[..8]
+        ),
+        created_at: created.to_rfc3339(),
+        input,
+        options,
+        usage_period: cx.usage_period.clone(),
+        sheets,
+    };
+    crate::report::output::write_file(&out_dir.join(MANIFEST_FILE), &manifest.to_json())?;
+    Ok(StartSummary {
+        manifest,
+        identities: ids.len() as u64,
+        rows: total,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rows_of(
+    cx: &Ctx,
+    groups: Option<&Groups>,
+    tg: &Targets,
+    keep_target: &[bool],
+    by: By,
+    id: Identity,
+    access: &mut Access,
+    ents: &mut Vec<Ent>,
+    out: &mut Vec<RowOut>,
+) {
+    let r = cx.r;
+    let t = r.t;
+    ents.clear();
+    match by {
+        By::Application => {
+            r.resolve(id, access);
+            access_ents(r, access, true, false, ents);
+        }
+        By::Role => {
+            r.resolve_roles(id, access);
+            access_ents(r, access, false, true, ents);
+        }
+        By::Environment => {
+            r.resolve(id, access);
+            access_ents(r, access, true, true, ents);
+        }
+        By::Group => {
+            let (Identity::User(u), Some(gs)) = (id, groups) else {
+                return;
+            };
+            access.identity = Some(id);
+            for g in gs.of_user(r, u) {
+                ents.push(membership_ent(r, gs, u, g));
+            }
+        }
+    }
+    if ents.is_empty() {
+        return;
+    }
+    let facts = identity_facts(cx, id);
+    for e in ents.iter() {
+        let key = match by {
+            By::Environment => t.environments[env_of(t, id).idx()].id,
+            By::Application | By::Role | By::Group => e.ent_id,
+        };
+        let Some(&ti) = tg.by_sym.get(&key) else {
+            continue;
+        };
+        if !keep_target[ti as usize] {
+            continue;
+        }
+        out.push(format_row(
+            cx,
+            id,
+            &facts,
+            access,
+            (ti, &tg.list[ti as usize]),
+            e,
+        ));
+    }
+}
+
+fn env_of(t: &Tenant, id: Identity) -> EnvId {
+    match id {
+        Identity::User(u) => t.users[u.idx()].env,
+        Identity::Application(a) => t.applications[a.idx()].env,
+        Identity::Gateway(g) => t.gateways[g.idx()].env,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slug("HR Portal (prod)", 40), "HR-Portal-prod");
+        assert_eq!(slug("../../etc", 40), "etc");
+        assert_eq!(slug("Ärzte=1", 40), "rzte-1");
+    }
+}
