@@ -951,3 +951,56 @@ fn demo_round_trip_gives_the_same_access_export() {
         "access export differs after a round trip through the mock"
     );
 }
+
+/// Measures activity collection on a generated tenant (`p1graph synth` output), served by the mock
+/// at the audit rate limit. Run:
+/// `P1GRAPH_MEASURE_EXPORT=/tmp/s100k cargo test --release --test cli measure_activities -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn measure_activities() {
+    let Some(src) = std::env::var_os("P1GRAPH_MEASURE_EXPORT").map(PathBuf::from) else {
+        return;
+    };
+    let m: Value = serde_json::from_slice(&std::fs::read(src.join("manifest.json")).unwrap()).unwrap();
+    let env = m["collector"]["environmentId"].as_str().unwrap().to_string();
+    let client = m["collector"]["clientId"].as_str().unwrap().to_string();
+    let from = m["activities"]["from"].as_str().unwrap().to_string();
+    let mock = MockPingOne::start(
+        &src,
+        MockOptions {
+            client_id: client.clone(),
+            rate_limit_rps: Some(1000),
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let started = Instant::now();
+    let o = Command::cargo_bin("p1graph")
+        .unwrap()
+        .env("P1GRAPH_CLIENT_SECRET", mock.secret())
+        .args(["ingest", "-q", "--environment-id", &env, "--client-id", &client])
+        .args(["--activities-since", &from])
+        .arg("--out")
+        .arg(&out)
+        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
+        .args(["--max-rps", "950", "--concurrency", "8"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = mock.log();
+    let activity_requests = log.iter().filter(|l| l.path.ends_with("/activities")).count();
+    let t = p1graph::export::read_export(&out).unwrap();
+    let src_t = p1graph::export::read_export(&src).unwrap();
+    assert_eq!(t.usage.events_seen, src_t.usage.events_seen, "every activity collected once");
+    println!(
+        "measure: {} users, {} activities in {} activity requests (at most 8 per second: >= {:.0} s of the run); whole ingest {} requests in {:.1} s",
+        t.users.len(),
+        t.usage.events_seen,
+        activity_requests,
+        activity_requests as f64 / 8.0,
+        log.len(),
+        elapsed.as_secs_f64()
+    );
+}
