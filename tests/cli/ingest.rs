@@ -961,8 +961,12 @@ fn measure_activities() {
     let Some(src) = std::env::var_os("P1GRAPH_MEASURE_EXPORT").map(PathBuf::from) else {
         return;
     };
-    let m: Value = serde_json::from_slice(&std::fs::read(src.join("manifest.json")).unwrap()).unwrap();
-    let env = m["collector"]["environmentId"].as_str().unwrap().to_string();
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(src.join("manifest.json")).unwrap()).unwrap();
+    let env = m["collector"]["environmentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let client = m["collector"]["clientId"].as_str().unwrap().to_string();
     let from = m["activities"]["from"].as_str().unwrap().to_string();
     let mock = MockPingOne::start(
@@ -979,7 +983,14 @@ fn measure_activities() {
     let o = Command::cargo_bin("p1graph")
         .unwrap()
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())
-        .args(["ingest", "-q", "--environment-id", &env, "--client-id", &client])
+        .args([
+            "ingest",
+            "-q",
+            "--environment-id",
+            &env,
+            "--client-id",
+            &client,
+        ])
         .args(["--activities-since", &from])
         .arg("--out")
         .arg(&out)
@@ -990,10 +1001,16 @@ fn measure_activities() {
     let elapsed = started.elapsed();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let log = mock.log();
-    let activity_requests = log.iter().filter(|l| l.path.ends_with("/activities")).count();
+    let activity_requests = log
+        .iter()
+        .filter(|l| l.path.ends_with("/activities"))
+        .count();
     let t = p1graph::export::read_export(&out).unwrap();
     let src_t = p1graph::export::read_export(&src).unwrap();
-    assert_eq!(t.usage.events_seen, src_t.usage.events_seen, "every activity collected once");
+    assert_eq!(
+        t.usage.events_seen, src_t.usage.events_seen,
+        "every activity collected once"
+    );
     println!(
         "measure: {} users, {} activities in {} activity requests (at most 8 per second: >= {:.0} s of the run); whole ingest {} requests in {:.1} s",
         t.users.len(),
@@ -1003,4 +1020,40 @@ fn measure_activities() {
         log.len(),
         elapsed.as_secs_f64()
     );
+}
+
+/// Windows the server widens so that they overlap: events come back twice and are kept once.
+#[test]
+fn overlapping_activity_windows_are_deduplicated() {
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            widen_activity_windows_secs: 2 * 86_400,
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    let o = cmd(&mock, &out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let windows = mock
+        .log()
+        .iter()
+        .filter(|l| l.path.ends_with("/activities"))
+        .count();
+    assert!(
+        windows >= 3,
+        "several 10-day windows over the period: {windows}"
+    );
+    let mut lines_seen = 0;
+    for env in std::fs::read_dir(out.join("environments")).unwrap() {
+        let p = env.unwrap().path().join("activities.jsonl");
+        if p.exists() {
+            lines_seen += lines(&p).len();
+        }
+    }
+    let ids = activity_ids(&out);
+    assert!(!ids.is_empty());
+    assert_eq!(lines_seen, ids.len(), "no activity written twice");
+    assert_eq!(ids, activity_ids(&mini()));
 }

@@ -92,6 +92,9 @@ pub struct MockOptions {
     pub revoke_tokens_after: Option<u64>,
     /// Server-side limit: more requests than this in one second get `429` + `Retry-After: 1`.
     pub rate_limit_rps: Option<u32>,
+    /// Widen every activities window by this many seconds on both sides, so that consecutive
+    /// windows overlap and return some events twice (the client must deduplicate by id).
+    pub widen_activity_windows_secs: i64,
 }
 
 impl Default for MockOptions {
@@ -109,6 +112,7 @@ impl Default for MockOptions {
             faults: Vec::new(),
             revoke_tokens_after: None,
             rate_limit_rps: None,
+            widen_activity_windows_secs: 0,
         }
     }
 }
@@ -735,7 +739,12 @@ impl Mock {
                                 ))
                             })
                             .filter(|(t, _)| {
+                                let widen = jiff::SignedDuration::from_secs(
+                                    self.opts.widen_activity_windows_secs,
+                                );
                                 window.iter().all(|(op, x)| match *op {
+                                    "ge" | "gt" if !widen.is_zero() => *t >= *x - widen,
+                                    "lt" | "le" if !widen.is_zero() => *t <= *x + widen,
                                     "ge" => t >= x,
                                     "gt" => t > x,
                                     "le" => t <= x,
