@@ -101,7 +101,7 @@ impl Default for MockOptions {
     fn default() -> Self {
         MockOptions {
             client_id: "8cb5e06b-f57d-5bba-b721-48e0d28167fb".into(),
-            client_secret: "s3cr3t-Zq8vLx2Wm9Pk4Rt7".into(),
+            client_secret: "fake-Secret-7q2x".into(),
             auth_method: AuthMethod::Basic,
             token_ttl_secs: 3600,
             max_page: 1000,
