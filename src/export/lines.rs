@@ -128,12 +128,23 @@ fn parse_line<'a, T: Deserialize<'a>>(
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(line);
     let rec = serde_ignored::deserialize(&mut de, |p| {
-        let p = p.to_string();
-        let field = p.strip_prefix("item.").unwrap_or(&p);
-        if !field.contains('.')
-            && !known.contains(&field)
-            && !super::records::ITEM_KNOWN.contains(&field)
-        {
+        // Only members at the top level, or directly under a wrapper's `item`, are counted.
+        let field = match &p {
+            serde_ignored::Path::Map {
+                parent: serde_ignored::Path::Root,
+                key,
+            } => key.as_str(),
+            serde_ignored::Path::Map {
+                parent:
+                    serde_ignored::Path::Map {
+                        parent: serde_ignored::Path::Root,
+                        key: item,
+                    },
+                key,
+            } if item == "item" => key.as_str(),
+            _ => return,
+        };
+        if !known.contains(&field) && !super::records::ITEM_KNOWN.contains(&field) {
             unknown.push(field.to_string());
         }
     })
