@@ -227,3 +227,68 @@ fn snapshot_round_trip_gives_identical_outputs() {
     assert_eq!(code, 2);
     assert!(err.contains("error:"), "{err}");
 }
+
+#[test]
+fn review_campaign_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let camp = dir.path().join("q4");
+    let c = camp.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "review",
+        "start",
+        "-q",
+        "--input",
+        &demo_arg(),
+        "--by",
+        "application",
+        "--out",
+        c,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let sheet = std::fs::read_dir(camp.join("sheets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("Billing-Suite"))
+        .expect("a sheet for Billing Suite");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    assert!(text.contains("aisha.bello@"), "{text}");
+    // Aisha's Billing Suite access is revoked; every other row is kept.
+    let edited: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\r\n")
+            } else if l.contains("aisha.bello@") {
+                format!("{}revoke,left finance\r\n", l.strip_suffix(",").unwrap())
+            } else {
+                format!("{}keep,\r\n", l.strip_suffix(",").unwrap())
+            }
+        })
+        .collect();
+    std::fs::write(&sheet, edited).unwrap();
+    let (code, status, err) = run(&["review", "status", "-q", c]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("revoke 1"), "{status}");
+    let (code, plan, _) = run(&["review", "plan", "-q", c, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(
+        plan.contains("memberOfGroups"),
+        "the group membership behind the access: {plan}"
+    );
+    // Nothing changed in the tenant: the revoke is not applied.
+    let (code, verify, err) = run(&["review", "verify", "-q", c, "--input", &demo_arg()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(verify.contains("not applied"), "{verify}");
+    // An unknown decision is an error naming the sheet and line.
+    let bad = std::fs::read_to_string(&sheet)
+        .unwrap()
+        .replacen("revoke,left finance", "maybe,", 1);
+    std::fs::write(&sheet, bad).unwrap();
+    let (code, _, err) = run(&["review", "status", "-q", c]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("Billing-Suite") && err.contains("line"),
+        "{err}"
+    );
+}
