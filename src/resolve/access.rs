@@ -156,6 +156,8 @@ pub struct Resolver<'t> {
     pub admin_console_role: Vec<bool>,
     /// Is each group relevant (holds an assignment or is listed in a group rule)?
     pub relevant: Vec<bool>,
+    /// The export order of identities, sorted once on first use.
+    order: std::sync::OnceLock<Vec<Identity>>,
 }
 
 fn str_cmp(t: &Tenant, a: Sym, b: Sym) -> Ordering {
@@ -298,12 +300,18 @@ impl<'t> Resolver<'t> {
             rules,
             admin_console_role,
             relevant,
+            order: std::sync::OnceLock::new(),
         }
     }
 
     /// Every identity that can have rows, in the export's order: by identity type, then id,
-    /// comparing UTF-8 bytes (APPLICATION < GATEWAY < USER).
+    /// comparing UTF-8 bytes (APPLICATION < GATEWAY < USER). Sorted once per resolver (the main
+    /// job asks for it three times: access, findings, summary).
     pub fn identities_in_order(&self) -> Vec<Identity> {
+        self.order.get_or_init(|| self.sort_identities()).clone()
+    }
+
+    fn sort_identities(&self) -> Vec<Identity> {
         use rayon::prelude::*;
         let t = self.t;
         let mut apps: Vec<AppId> = (0..t.applications.len()).map(AppId::from_idx).collect();
