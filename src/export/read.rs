@@ -772,7 +772,6 @@ impl Loader {
                 Ok(())
             })?;
         }
-        let _ = env;
         Ok(())
     }
 

@@ -111,8 +111,6 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{0}` names a snapshot: snapshots are written by `p1graph snapshot create`")]
-    SnapshotOut(PathBuf),
     #[error("cannot sign in")]
     Auth(#[from] AuthError),
     #[error("ingest failed ({progress})")]
@@ -139,9 +137,6 @@ impl IngestError {
             ),
             IngestError::Request { .. } => {
                 Some("no export was written; re-run the ingest (lower --max-rps if the API was overloaded)".into())
-            }
-            IngestError::SnapshotOut(_) => {
-                Some("ingest to a directory, then run `p1graph snapshot create DIR OUT.p1g`".into())
             }
             _ => None,
         }

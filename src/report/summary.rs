@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use crate::model::*;
-use crate::resolve::{Access, Identity, Resolver};
+use crate::resolve::{Access, Resolver};
 
 /// Counts that describe a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -86,7 +86,6 @@ pub fn summarize(r: &Resolver) -> Summary {
         };
         *by_access.entry(k).or_insert(0) += 1;
     }
-    let _ = Identity::User;
     Summary {
         organization: format!("{} ({})", t.s(t.organization.name), t.s(t.organization.id)),
         captured_at: t
