@@ -200,7 +200,7 @@ impl<'r, 't> Context<'r, 't> {
             parts.push("a direct assignment".to_string());
         }
         for g in a.role_groups(e) {
-            parts.push(format!("group {}", t.s(t.groups[g.idx()].name)));
+            parts.push(format!("group {}", t.group_label(*g)));
         }
         parts.join(" and ")
     }

@@ -175,6 +175,12 @@ impl Tenant {
         r.is_some_and(|r| self.roles[r.idx()].read_only)
     }
 
+    /// A group's name, or its id when it has none (for paths and messages).
+    pub fn group_label(&self, g: GroupId) -> &str {
+        let g = &self.groups[g.idx()];
+        self.s(if g.name.is_empty() { g.id } else { g.name })
+    }
+
     /// The display name of an assignment's role (empty when the role is missing).
     pub fn role_name(&self, a: &RoleAssignment) -> &str {
         a.role.map_or("", |r| self.s(self.roles[r.idx()].name))

@@ -162,10 +162,11 @@ pub fn identity_label(t: &Tenant, id: Identity, out: &mut String) {
     let _ = write!(out, "{kind}:{shown}");
 }
 
-fn group_label(t: &Tenant, g: GroupId, out: &mut String) {
-    let g = &t.groups[g.idx()];
-    let shown = if g.name.is_empty() { g.id } else { g.name };
-    let _ = write!(out, " -> group:{}", t.s(shown));
+/// Appends ` -> group:A -> group:B ...` for a chain of groups.
+pub fn push_group_chain(t: &Tenant, chain: &[GroupId], out: &mut String) {
+    for &g in chain {
+        let _ = write!(out, " -> group:{}", t.group_label(g));
+    }
 }
 
 /// ` -> role:NAME @ SCOPE_TYPE:SCOPE_NAME`
@@ -186,14 +187,8 @@ pub fn role_label(t: &Tenant, e: &RoleEnt, out: &mut String) {
 
 /// The shortest group chain of a user to any of `groups`: appended as ` -> group:...` labels.
 fn best_chain(r: &Resolver, u: UserId, groups: &[GroupId], out: &mut String) {
-    let best = groups
-        .iter()
-        .filter_map(|&g| r.shortest_chain(u, g))
-        .min_by_key(|c| c.len());
-    if let Some(chain) = best {
-        for g in chain {
-            group_label(r.t, g, out);
-        }
+    if let Some(chain) = r.closure.shortest_chain_from(r.direct_groups(u), groups) {
+        push_group_chain(r.t, &chain, out);
     }
 }
 

@@ -360,12 +360,8 @@ impl<'t> Resolver<'t> {
 
     /// The relevant groups of user `u` (groups(u) ∩ relevant), sorted, into `out.relevant`.
     pub fn relevant_groups(&self, u: UserId, out: &mut Vec<GroupId>) {
-        out.clear();
-        for &d in self.user_groups.row(u.idx()) {
-            out.extend_from_slice(self.closure.relevant_ancestors(d));
-        }
-        out.sort_unstable();
-        out.dedup();
+        self.closure
+            .ancestors_of(self.user_groups.row(u.idx()), out);
     }
 
     fn resolve_user(&self, u: UserId, out: &mut Access, apps: bool) {
@@ -534,12 +530,8 @@ impl<'t> Resolver<'t> {
     /// The shortest chain from one of the user's direct groups up to `target` (both included):
     /// the direct group is chosen by (distance, dense id).
     pub fn shortest_chain(&self, u: UserId, target: GroupId) -> Option<Vec<GroupId>> {
-        let best = self
-            .direct_groups(u)
-            .iter()
-            .filter_map(|&d| self.closure.distance(d, target).map(|dist| (dist, d)))
-            .min()?;
-        self.closure.chain(best.1, target)
+        self.closure
+            .shortest_chain_from(self.direct_groups(u), &[target])
     }
 
     /// Every user's group in the resolved rule of application `a` (for explain): the listed groups

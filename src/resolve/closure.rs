@@ -208,6 +208,41 @@ impl GroupClosure {
         Some(chain)
     }
 
+    /// The relevant ancestors of every group in `direct`, united, sorted and deduplicated into
+    /// `out`: groups(u) restricted to relevant groups, for a user whose direct groups are
+    /// `direct` (M1).
+    pub fn ancestors_of(&self, direct: &[GroupId], out: &mut Vec<GroupId>) {
+        out.clear();
+        for &d in direct {
+            out.extend_from_slice(self.relevant_ancestors(d));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// One shortest chain from any of `direct` up to any of `targets` (both ends included).
+    /// Ties: the first target in `targets` order, then the direct group with the smallest id.
+    pub fn shortest_chain_from(
+        &self,
+        direct: &[GroupId],
+        targets: &[GroupId],
+    ) -> Option<Vec<GroupId>> {
+        let mut best: Option<(u32, GroupId, GroupId)> = None;
+        for &g in targets {
+            let here = direct
+                .iter()
+                .filter_map(|&d| self.distance(d, g).map(|dist| (dist, d)))
+                .min();
+            if let Some((dist, d)) = here
+                && best.is_none_or(|b| dist < b.0)
+            {
+                best = Some((dist, d, g));
+            }
+        }
+        let (_, d, g) = best?;
+        self.chain(d, g)
+    }
+
     /// Distance from `from` up to relevant group `to`.
     pub fn distance(&self, from: GroupId, to: GroupId) -> Option<u32> {
         self.down_paths(to)?.get(from).map(|(d, _)| d)

@@ -96,15 +96,10 @@ pub fn find_identity(r: &Resolver, query: &str) -> Result<Identity, QueryError> 
     }
 }
 
-fn group_name(t: &Tenant, g: GroupId) -> &str {
-    let g = &t.groups[g.idx()];
-    t.s(if g.name.is_empty() { g.id } else { g.name })
-}
-
 fn chain_text(t: &Tenant, chain: &[GroupId]) -> String {
     chain
         .iter()
-        .map(|&g| format!("group:{}", group_name(t, g)))
+        .map(|&g| format!("group:{}", t.group_label(g)))
         .collect::<Vec<_>>()
         .join(" -> ")
 }
@@ -159,7 +154,7 @@ pub fn explain(
         let direct: Vec<&str> = r
             .direct_groups(u)
             .iter()
-            .map(|&g| group_name(t, g))
+            .map(|&g| t.group_label(g))
             .collect();
         header.push(format!(
             "direct groups ({}): {}",
@@ -280,7 +275,7 @@ pub fn explain(
                     let lacking: Vec<&str> = groups
                         .iter()
                         .filter(|g| access.relevant.binary_search(g).is_err())
-                        .map(|&g| group_name(t, g))
+                        .map(|&g| t.group_label(g))
                         .collect();
                     if all && (missing || !lacking.is_empty()) {
                         let mut s = format!("ALL_GROUPS: not a member of {}", lacking.join(", "));

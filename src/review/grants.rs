@@ -28,11 +28,7 @@ impl Groups {
     /// groups(u) (M1), sorted by dense id.
     pub fn of_user(&self, r: &Resolver, u: UserId) -> Vec<GroupId> {
         let mut out = Vec::new();
-        for &d in r.direct_groups(u) {
-            out.extend_from_slice(self.all.relevant_ancestors(d));
-        }
-        out.sort_unstable();
-        out.dedup();
+        self.all.ancestors_of(r.direct_groups(u), &mut out);
         out
     }
 }
@@ -147,27 +143,8 @@ fn push_chain(
     targets: &[GroupId],
     out: &mut String,
 ) {
-    let t = r.t;
-    let best = targets
-        .iter()
-        .flat_map(|&g| {
-            r.direct_groups(u)
-                .iter()
-                .filter_map(move |&d| closure.distance(d, g).map(|dist| (dist, d, g)))
-        })
-        .min();
-    if let Some((_, d, g)) = best
-        && let Some(chain) = closure.chain(d, g)
-    {
-        for g in chain {
-            let grp = &t.groups[g.idx()];
-            let shown = if grp.name.is_empty() {
-                grp.id
-            } else {
-                grp.name
-            };
-            let _ = write!(out, " -> group:{}", t.s(shown));
-        }
+    if let Some(chain) = closure.shortest_chain_from(r.direct_groups(u), targets) {
+        crate::report::access::push_group_chain(r.t, &chain, out);
     }
 }
 

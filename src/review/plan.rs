@@ -122,13 +122,7 @@ fn user_label(t: &Tenant, u: UserId) -> String {
 }
 
 fn group_name(t: &Tenant, g: GroupId) -> String {
-    let grp = &t.groups[g.idx()];
-    let shown = if grp.name.is_empty() {
-        grp.id
-    } else {
-        grp.name
-    };
-    format!("`{}`", t.s(shown))
+    format!("`{}`", t.group_label(g))
 }
 
 impl<'a, 't> Planner<'a, 't> {

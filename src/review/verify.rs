@@ -98,7 +98,7 @@ fn entry_text(t: &Tenant, p: &str) -> String {
                 .strings
                 .get(g)
                 .and_then(|s| t.index.group.get(&s))
-                .map(|&x| t.s(t.groups[x.idx()].name))
+                .map(|&x| t.group_label(x))
                 .filter(|n| !n.is_empty())
                 .unwrap_or(g);
             format!("group `{name}`")

@@ -40,13 +40,7 @@ impl Rule for NestingCycle {
                         .filter(|p| members.contains(p))
                         .map(move |&p| (g, p))
                 })
-                .map(|(c, p)| {
-                    format!(
-                        "{} in {}",
-                        t.s(t.groups[c.idx()].name),
-                        t.s(t.groups[p.idx()].name)
-                    )
-                })
+                .map(|(c, p)| format!("{} in {}", t.group_label(c), t.group_label(p)))
                 .collect();
             out.push(Finding {
                 rule: self.id(),

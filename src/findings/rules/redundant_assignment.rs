@@ -41,7 +41,7 @@ impl Rule for RedundantAssignment {
                         let chain = cx.r.shortest_chain(u, group).unwrap_or_else(|| vec![group]);
                         let text = chain
                             .iter()
-                            .map(|g| t.s(t.groups[g.idx()].name))
+                            .map(|&g| t.group_label(g))
                             .collect::<Vec<_>>()
                             .join(" -> ");
                         covering.push((
