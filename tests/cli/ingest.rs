@@ -14,6 +14,17 @@ use crate::support::mock_pingone::{AuthMethod, Fault, MockOptions, MockPingOne};
 const ADMIN_ENV: &str = "a10aa5ea-7cba-5171-860d-5f97ef6805dc";
 const PROD_ENV: &str = "82297299-7726-57b4-9d76-d6cc42861095";
 
+/// `p1graph access -q --input PATH`: the CSV bytes.
+fn access_export(input: &Path) -> Vec<u8> {
+    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .args(["access", "-q", "--input"])
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
 fn mini() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/data/mini")
 }
@@ -22,7 +33,9 @@ fn cmd(mock: &MockPingOne, out: &Path) -> Command {
     Command::from_std(std_cmd(mock, out))
 }
 
-fn std_cmd(mock: &MockPingOne, out: &Path) -> std::process::Command {
+/// `p1graph ingest` against the mock: the worker in `env`, the secret in the environment, the
+/// mock's hosts, everything else left to the caller.
+fn ingest_cmd(mock: &MockPingOne, env: &str, out: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"));
     c.env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
@@ -30,27 +43,33 @@ fn std_cmd(mock: &MockPingOne, out: &Path) -> std::process::Command {
         .args([
             "ingest",
             "--environment-id",
-            ADMIN_ENV,
+            env,
             "--client-id",
             mock.client_id(),
         ])
         .arg("--out")
         .arg(out)
-        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
-        .args([
-            "--retry-base-ms",
-            "20",
-            "--max-rps",
-            "500",
-            "--concurrency",
-            "4",
-        ])
-        .args([
-            "--activities-since",
-            "2026-11-01T00:00:00Z",
-            "--activity-window-hours",
-            "240",
-        ]);
+        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()]);
+    c
+}
+
+/// The mini tenant's ingest: fast retries, a high rate, its activity period.
+fn std_cmd(mock: &MockPingOne, out: &Path) -> std::process::Command {
+    let mut c = ingest_cmd(mock, ADMIN_ENV, out);
+    c.args([
+        "--retry-base-ms",
+        "20",
+        "--max-rps",
+        "500",
+        "--concurrency",
+        "4",
+    ])
+    .args([
+        "--activities-since",
+        "2026-11-01T00:00:00Z",
+        "--activity-window-hours",
+        "240",
+    ]);
     c
 }
 
@@ -650,17 +669,8 @@ fn p1g_output_writes_a_snapshot_and_previous_carries_the_ledger() {
             0o600
         );
     }
-    let access = |input: &Path| {
-        let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
-            .args(["access", "-q", "--input"])
-            .arg(input)
-            .output()
-            .unwrap();
-        assert!(o.status.success());
-        o.stdout
-    };
-    assert_eq!(access(&first), access(&raw));
-    assert_eq!(access(&first), access(&mini()));
+    assert_eq!(access_export(&first), access_export(&raw));
+    assert_eq!(access_export(&first), access_export(&mini()));
     // No raw directory is left behind without --save-raw.
     let second = tmp.path().join("second.p1g");
     let o = cmd(&mock, &second)
@@ -762,21 +772,14 @@ fn measure_large_tenant() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(rps as f64 * 0.95);
     let started = Instant::now();
-    let o = Command::cargo_bin("p1graph")
-        .unwrap()
-        .env("P1GRAPH_CLIENT_SECRET", mock.secret())
+    let o = ingest_cmd(&mock, &env, &out)
         .args([
-            "ingest",
-            "--environment-id",
-            &env,
-            "--client-id",
-            mock.client_id(),
             "--no-activities",
+            "--max-rps",
+            &client_rps.to_string(),
+            "--concurrency",
+            "8",
         ])
-        .arg("--out")
-        .arg(&out)
-        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
-        .args(["--max-rps", &client_rps.to_string(), "--concurrency", "8"])
         .output()
         .unwrap();
     let elapsed = started.elapsed();
@@ -904,47 +907,19 @@ fn demo_round_trip_gives_the_same_access_export() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
-    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
-        .env_remove("P1GRAPH_API_URL")
-        .env_remove("P1GRAPH_AUTH_URL")
-        .env("P1GRAPH_CLIENT_SECRET", mock.secret())
-        .args([
-            "ingest",
-            "-q",
-            "--environment-id",
-            "97474ea2-80f7-535a-8ec1-b12ec1c97d88",
-        ])
-        .args([
-            "--client-id",
-            mock.client_id(),
-            "--max-rps",
-            "500",
-            "--retry-base-ms",
-            "20",
-        ])
+    let o = ingest_cmd(&mock, "97474ea2-80f7-535a-8ec1-b12ec1c97d88", &out)
+        .args(["-q", "--max-rps", "500", "--retry-base-ms", "20"])
         .args([
             "--activities-since",
             "2026-10-18T00:00:00Z",
             "--activity-window-hours",
             "240",
         ])
-        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
-        .arg("--out")
-        .arg(&out)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let access = |input: &Path| {
-        let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
-            .args(["access", "-q", "--input"])
-            .arg(input)
-            .output()
-            .unwrap();
-        assert!(o.status.success());
-        o.stdout
-    };
-    let direct = access(&demo);
-    let ingested = access(&out);
+    let direct = access_export(&demo);
+    let ingested = access_export(&out);
     assert!(direct.len() > 1000);
     assert!(
         direct == ingested,
@@ -980,22 +955,16 @@ fn measure_activities() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let started = Instant::now();
-    let o = Command::cargo_bin("p1graph")
-        .unwrap()
-        .env("P1GRAPH_CLIENT_SECRET", mock.secret())
+    let o = ingest_cmd(&mock, &env, &out)
         .args([
-            "ingest",
             "-q",
-            "--environment-id",
-            &env,
-            "--client-id",
-            &client,
+            "--activities-since",
+            &from,
+            "--max-rps",
+            "950",
+            "--concurrency",
+            "8",
         ])
-        .args(["--activities-since", &from])
-        .arg("--out")
-        .arg(&out)
-        .args(["--api-url", &mock.api_url(), "--auth-url", &mock.auth_url()])
-        .args(["--max-rps", "950", "--concurrency", "8"])
         .output()
         .unwrap();
     let elapsed = started.elapsed();
