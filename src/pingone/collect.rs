@@ -78,7 +78,8 @@ struct EnvLists {
     id: String,
     users: Option<Vec<String>>,
     groups: Option<Vec<String>>,
-    workers: Option<Vec<String>>,
+    /// Every application, workers first: the subjects of application role assignments.
+    role_apps: Option<Vec<String>>,
     applications: Option<Vec<String>>,
     resources: Option<Vec<String>>,
     gateways: Option<Vec<String>>,
@@ -286,17 +287,17 @@ impl<'a> Run<'a> {
         {
             // Every application: the access model lets any application hold role assignments
             // (workers in practice); a non-worker that PingOne refuses (400/404) is skipped.
-            let mut workers: Vec<String> = apps
-                .iter()
-                .filter(|a| a.get("type").and_then(Value::as_str) == Some("WORKER"))
-                .filter_map(id_of)
-                .collect();
-            workers.extend(
-                apps.iter()
-                    .filter(|a| a.get("type").and_then(Value::as_str) != Some("WORKER"))
-                    .filter_map(id_of),
+            // Workers go first, so the probe request of `per_subject` asks a subject that the
+            // endpoint certainly serves.
+            let is_worker = |a: &&Value| a.get("type").and_then(Value::as_str) == Some("WORKER");
+            let (workers, others): (Vec<&Value>, Vec<&Value>) = apps.iter().partition(is_worker);
+            lists.role_apps = Some(
+                workers
+                    .into_iter()
+                    .chain(others)
+                    .filter_map(id_of)
+                    .collect(),
             );
-            lists.workers = Some(workers);
             lists.applications = Some(Self::ids(&apps));
         }
         if let Got::Ok(res) = self
@@ -323,11 +324,14 @@ impl<'a> Run<'a> {
     }
 
     /// One request (all pages) per subject; `emit` writes a subject's items. The first subject
-    /// that answers is fetched alone, so that a `403` is told apart from load.
+    /// that answers is fetched alone, so that a `403` is told apart from load. A `404` is a
+    /// subject deleted meanwhile; with `refused_is_empty`, a `400` is a subject the endpoint does
+    /// not serve (a non-worker application's role assignments) and counts as no items.
     async fn per_subject<Q, E>(
         &self,
         phase: &str,
         ids: &[String],
+        refused_is_empty: bool,
         query: Q,
         emit: E,
     ) -> Result<Got<()>, IngestError>
@@ -349,7 +353,8 @@ impl<'a> Run<'a> {
                     break;
                 }
                 Err(PagingError::Request(r))
-                    if r.not_found().is_some() || r.bad_request().is_some() =>
+                    if r.not_found().is_some()
+                        || (refused_is_empty && r.bad_request().is_some()) =>
                 {
                     self.progress.advance(1);
                     continue;
@@ -375,7 +380,7 @@ impl<'a> Run<'a> {
                 Err(PagingError::Request(r)) if r.not_found().is_some() => {
                     tracing::info!(subject = %id, "subject disappeared during the ingest (404)");
                 }
-                Err(PagingError::Request(r)) if r.bad_request().is_some() => {
+                Err(PagingError::Request(r)) if refused_is_empty && r.bad_request().is_some() => {
                     tracing::warn!(subject = %id, "the server refused this subject's list (400); skipped");
                 }
                 Err(e) => return Err(self.paging_err(e)),
@@ -413,6 +418,7 @@ impl<'a> Run<'a> {
                     .per_subject(
                         "group parents",
                         groups,
+                        false,
                         |g| {
                             ListQuery::new(format!("{base}/groups/{g}/memberOfGroups"))
                                 .param("limit", limit.clone())
@@ -442,6 +448,7 @@ impl<'a> Run<'a> {
                         .per_subject(
                             "group members",
                             groups,
+                            false,
                             |g| {
                                 ListQuery::new(format!("{base}/users"))
                                     .param("filter", format!("memberOfGroups[id eq \"{g}\"]"))
@@ -477,7 +484,7 @@ impl<'a> Run<'a> {
         let kinds: [(&str, &str, &Option<Vec<String>>); 4] = [
             ("USER", "users", &l.users),
             ("GROUP", "groups", &l.groups),
-            ("APPLICATION", "applications", &l.workers),
+            ("APPLICATION", "applications", &l.role_apps),
             ("GATEWAY", "gateways", &l.gateways),
         ];
         let mut denied = Vec::new();
@@ -490,6 +497,7 @@ impl<'a> Run<'a> {
                 .per_subject(
                     &format!("{} role assignments", parent_type.to_lowercase()),
                     ids,
+                    parent_type == "APPLICATION",
                     |s| {
                         ListQuery::new(format!("{base}/{seg}/{s}/roleAssignments"))
                             .param("limit", limit.clone())
@@ -530,6 +538,7 @@ impl<'a> Run<'a> {
                         .per_subject(
                             what,
                             ids,
+                            false,
                             |s| ListQuery::new(format!("{base}/{seg}/{s}/{what}")),
                             Self::wrap(c.clone(), parent_type),
                         )
@@ -805,7 +814,7 @@ fn relation_requests(lists: &[EnvLists]) -> u64 {
             n(&l.groups) * 2
                 + members
                 + n(&l.users)
-                + n(&l.workers)
+                + n(&l.role_apps)
                 + n(&l.gateways)
                 + n(&l.applications)
                 + n(&l.resources)

@@ -1026,3 +1026,38 @@ fn overlapping_activity_windows_are_deduplicated() {
     assert_eq!(lines_seen, ids.len(), "no activity written twice");
     assert_eq!(ids, activity_ids(&mini()));
 }
+
+/// A `400` on a non-worker application's role assignments means "none"; the same answer for a
+/// user's role assignments is an error: the tolerance belongs to applications only.
+#[test]
+fn refused_role_assignments_are_empty_for_applications_only() {
+    let refuse = |suffix: &str| MockOptions {
+        faults: vec![Fault::Status {
+            path_suffix: suffix.into(),
+            status: 400,
+            times: None,
+            retry_after: None,
+        }],
+        ..Default::default()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mock = MockPingOne::start(
+        &mini(),
+        refuse("/applications/f3bab1ad-3efc-519d-98b3-0d9101f5905a/roleAssignments"),
+    );
+    let out = tmp.path().join("apps");
+    run_ok(&mock, &out);
+    assert!(
+        mock.log().iter().any(|l| l.status == 400),
+        "the refusal was exercised"
+    );
+    assert_equivalent(&out);
+    let mock = MockPingOne::start(
+        &mini(),
+        refuse("/users/151a0695-f118-5194-adfc-924ee68e1ec7/roleAssignments"),
+    );
+    let out = tmp.path().join("users");
+    let o = cmd(&mock, &out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}
