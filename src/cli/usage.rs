@@ -134,6 +134,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                 "active_30d",
                 "active_90d",
                 "never_used",
+                "not_observed",
             ],
             apps.iter()
                 .map(|x| {
@@ -146,6 +147,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                         x.active_30d.to_string(),
                         x.active_90d.to_string(),
                         x.never_used.to_string(),
+                        x.not_observed.to_string(),
                     ]
                 })
                 .collect(),
@@ -191,6 +193,13 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                 cfg.as_of,
                 cfg.usage_days
             );
+            let gaps = t.activity_gaps();
+            if !gaps.is_empty() {
+                s.push_str(&format!(
+                    "not observed: {} (not collected); no role is called unused while any environment is unobserved\n\n",
+                    gaps.join(", ")
+                ));
+            }
             let widths: Vec<usize> = (0..header.len())
                 .map(|i| {
                     rows.iter()

@@ -5,6 +5,7 @@
 //! the reader is lenient about members it does not use (counted as unknown) and strict about the
 //! few it needs (a clear error naming the file, line and field).
 
+pub mod collection;
 pub mod lines;
 pub mod manifest;
 pub mod read;
@@ -14,6 +15,7 @@ pub mod write;
 use std::io;
 use std::path::PathBuf;
 
+pub use collection::Collection;
 pub use read::read_export;
 pub use write::{ExportWriter, WriteError};
 

@@ -182,6 +182,30 @@ pub struct PermissionRec<'a> {
     pub id: Str<'a>,
 }
 
+/// A list element that PingOne documents either as a bare string or as a reference object
+/// (`{"id": ..}` or `{"type": ..}`); both shapes are accepted (API.md marks them UNCONFIRMED).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum NameOrRef<'a> {
+    Name(#[serde(borrow)] Str<'a>),
+    Ref {
+        #[serde(borrow, default)]
+        id: Option<Str<'a>>,
+        #[serde(borrow, default, rename = "type")]
+        kind: Option<Str<'a>>,
+    },
+}
+
+impl NameOrRef<'_> {
+    /// The string: the bare value, else `id`, else `type`; empty when the object has neither.
+    pub fn text(&self) -> &str {
+        match self {
+            NameOrRef::Name(s) => s,
+            NameOrRef::Ref { id, kind } => id.as_deref().or(kind.as_deref()).unwrap_or(""),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct RoleRec<'a> {
     #[serde(borrow)]
@@ -192,13 +216,17 @@ pub struct RoleRec<'a> {
     pub kind: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub permissions: Option<Vec<PermissionRec<'a>>>,
+    /// `applicableTo[]`: scope type names (strings; `{"type": ..}` objects tolerated).
+    #[serde(borrow, default, rename = "applicableTo")]
+    pub applicable_to: Option<Vec<NameOrRef<'a>>>,
+    /// `canBeAssignedBy[]`: `{"id": roleId}` objects (bare strings tolerated).
+    #[serde(borrow, default, rename = "canBeAssignedBy")]
+    pub can_be_assigned_by: Option<Vec<NameOrRef<'a>>>,
 }
 pub const ROLE_KNOWN: &[&str] = &[
     "_links",
     "environment",
     "description",
-    "applicableTo",
-    "canBeAssignedBy",
     "canAssign",
     "createdAt",
     "updatedAt",

@@ -141,6 +141,8 @@ impl Config {
 pub struct Context<'r, 't> {
     pub r: &'r Resolver<'t>,
     pub cfg: &'r Config,
+    /// Were the activities of every environment collected (M8, M10)? Computed once per run.
+    pub activities_complete: bool,
 }
 
 impl<'r, 't> Context<'r, 't> {
@@ -242,7 +244,11 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
 
 /// Runs `rules` over the tenant: sorted, deduplicated findings.
 pub fn run(r: &Resolver, cfg: &Config, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
-    let cx = Context { r, cfg };
+    let cx = Context {
+        r,
+        cfg,
+        activities_complete: r.t.activity_gaps().is_empty(),
+    };
     let ids = r.identities_in_order();
     let mut out: Vec<Finding> = ids
         .par_chunks(4096)

@@ -156,7 +156,27 @@ impl TenantBuilder {
             env,
             permissions,
             read_only,
+            applicable_to: Vec::new(),
+            can_be_assigned_by: Vec::new(),
         });
+        self
+    }
+
+    /// Sets the last role's `applicableTo[]` (scope type names).
+    pub fn applicable_to(mut self, types: &[&str]) -> Self {
+        let v: Vec<Sym> = types.iter().map(|x| self.s(x)).collect();
+        if let Some(r) = self.t.roles.last_mut() {
+            r.applicable_to = v;
+        }
+        self
+    }
+
+    /// Sets the last role's `canBeAssignedBy[]` (role ids).
+    pub fn can_be_assigned_by(mut self, roles: &[&str]) -> Self {
+        let v: Vec<Sym> = roles.iter().map(|x| self.s(x)).collect();
+        if let Some(r) = self.t.roles.last_mut() {
+            r.can_be_assigned_by = v;
+        }
         self
     }
 

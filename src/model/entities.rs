@@ -100,7 +100,16 @@ pub struct Role {
     pub permissions: Vec<Sym>,
     /// Every permission has the action part `read` (M5); false for an empty permission list.
     pub read_only: bool,
+    /// `applicableTo[]`: the scope types the role may be assigned at, as reported. Empty means
+    /// "every type" (attack-path model P3).
+    pub applicable_to: Vec<Sym>,
+    /// `canBeAssignedBy[].id`: roles whose holders may assign this (custom) role (P3).
+    pub can_be_assigned_by: Vec<Sym>,
 }
+
+/// The built-in roles whose holders rule an organization or an environment: "tier zero" for the
+/// severities of the findings (access model section 4) and the `privilege-escalation` rule.
+pub const TIER_ZERO_ROLES: [&str; 2] = ["Organization Admin", "Environment Admin"];
 
 /// The four built-in roles that satisfy `ADMIN_USERS_ONLY` (M6.2).
 pub const ADMIN_USERS_ONLY_ROLES: [&str; 4] = [
@@ -146,6 +155,8 @@ pub enum ScopeKind {
     Environment,
     Population,
     Application,
+    /// A group scope (PingOne's newer `GROUP` scope type): the group's members (M1).
+    Group,
     /// A scope type this version does not know; the symbol is the raw value.
     Unknown(Sym),
 }
@@ -157,6 +168,7 @@ impl ScopeKind {
             "ENVIRONMENT" => ScopeKind::Environment,
             "POPULATION" => ScopeKind::Population,
             "APPLICATION" => ScopeKind::Application,
+            "GROUP" => ScopeKind::Group,
             _ => ScopeKind::Unknown(raw),
         }
     }
@@ -168,7 +180,8 @@ impl ScopeKind {
             ScopeKind::Environment => 1,
             ScopeKind::Population => 2,
             ScopeKind::Application => 3,
-            ScopeKind::Unknown(_) => 4,
+            ScopeKind::Group => 4,
+            ScopeKind::Unknown(_) => 5,
         }
     }
 }

@@ -23,7 +23,7 @@ pub use time::Ts;
 pub use usage::UsageLedger;
 
 /// The version of the access model this engine implements (`../shared/design/access-model.md`).
-pub const ACCESS_MODEL_VERSION: u32 = 1;
+pub const ACCESS_MODEL_VERSION: u32 = 2;
 
 /// One collection that was not collected completely (export manifest `coverage`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -170,6 +170,39 @@ impl Tenant {
         self.manifest.captured_at.unwrap_or_else(Ts::now)
     }
 
+    /// The collections whose gap hides activities (M8, M10): every `environments/<id>/activities`
+    /// in the coverage, and `environments` itself (without the list of environments nobody knows
+    /// which environments went unobserved). Empty when every environment's activities were
+    /// collected.
+    pub fn activity_gaps(&self) -> Vec<&str> {
+        self.manifest
+            .coverage
+            .iter()
+            .map(|c| c.collection.as_str())
+            .filter(|c| {
+                *c == "environments"
+                    || (c.starts_with("environments/") && c.ends_with("/activities"))
+            })
+            .collect()
+    }
+
+    /// Were the activities of environment `e` collected (M10)?
+    pub fn env_activities_observed(&self, e: EnvId) -> bool {
+        let id = self.s(self.environments[e.idx()].id);
+        !self.activity_gaps().iter().any(|g| {
+            *g == "environments"
+                || g.strip_prefix("environments/")
+                    .and_then(|r| r.strip_suffix("/activities"))
+                    == Some(id)
+        })
+    }
+
+    /// Is `[from, to)` a covered period of the usage ledger (M8)? Only while the activities of
+    /// every environment were collected: an admin may have acted where nobody observed.
+    pub fn usage_covers(&self, from: Ts, to: Ts) -> bool {
+        self.activity_gaps().is_empty() && self.usage.covers(from, to)
+    }
+
     /// Is role `r` read-only (M5)? A role missing from the snapshot is privileged.
     pub fn role_is_read_only(&self, r: Option<RoleId>) -> bool {
         r.is_some_and(|r| self.roles[r.idx()].read_only)
@@ -186,8 +219,12 @@ impl Tenant {
         a.role.map_or("", |r| self.s(self.roles[r.idx()].name))
     }
 
-    /// Does scope `outer` contain scope `inner` (M4)? A scope whose target is missing from the
-    /// snapshot is contained only in itself.
+    /// Does scope `outer` contain scope `inner` (M4, extended to groups as the attack-path model
+    /// says)? ORGANIZATION contains every environment of the organization and what they hold;
+    /// ENVIRONMENT `e` its populations, groups and applications; POPULATION `p` the groups whose
+    /// `population.id` is `p`; APPLICATION and GROUP only themselves. A scope whose target is
+    /// missing from the snapshot (either side), or of an unknown type, is contained only in
+    /// itself. O(1).
     pub fn scope_contains(&self, outer: ScopeRef, inner: ScopeRef) -> bool {
         if outer == inner {
             return true;
@@ -205,37 +242,69 @@ impl Tenant {
                 .app
                 .get(&inner.id)
                 .map(|&a| self.applications[a.idx()].env),
+            ScopeKind::Group => self
+                .index
+                .group
+                .get(&inner.id)
+                .map(|&g| self.groups[g.idx()].env),
             _ => None,
         };
         let Some(inner_env) = inner_env else {
             return false;
         };
         match outer.kind {
-            ScopeKind::Organization => {
-                let env_org = self.environments[inner_env.idx()].organization;
-                // An environment without an organization id belongs to the snapshot's organization.
-                let org = if env_org.is_empty() {
-                    self.organization.id
-                } else {
-                    env_org
-                };
-                org == outer.id
-            }
+            ScopeKind::Organization => self.env_organization(inner_env) == outer.id,
             ScopeKind::Environment => {
                 inner.kind != ScopeKind::Environment
                     && self.environments[inner_env.idx()].id == outer.id
+            }
+            ScopeKind::Population => {
+                inner.kind == ScopeKind::Group
+                    && self.index.pop.contains_key(&outer.id)
+                    && self
+                        .index
+                        .group
+                        .get(&inner.id)
+                        .is_some_and(|&g| self.groups[g.idx()].population == outer.id)
             }
             _ => false,
         }
     }
 
-    /// The human name of a scope target: environment, population or application name, the
-    /// organization name; the raw id when the target is unknown.
-    pub fn scope_name(&self, scope: ScopeRef) -> &str {
-        let name = match scope.kind {
-            ScopeKind::Organization if scope.id == self.organization.id => {
-                Some(self.organization.name)
+    /// The organization an environment belongs to: its `organization.id`, or the snapshot's
+    /// organization when the environment does not say.
+    pub fn env_organization(&self, e: EnvId) -> Sym {
+        let env_org = self.environments[e.idx()].organization;
+        if env_org.is_empty() {
+            self.organization.id
+        } else {
+            env_org
+        }
+    }
+
+    /// Is the target of this scope in the snapshot? An unknown scope type never is.
+    pub fn scope_is_known(&self, scope: ScopeRef) -> bool {
+        match scope.kind {
+            ScopeKind::Organization => {
+                !scope.id.is_empty()
+                    && (scope.id == self.organization.id
+                        || self.environments.iter().any(|e| e.organization == scope.id))
             }
+            ScopeKind::Environment => self.index.env.contains_key(&scope.id),
+            ScopeKind::Population => self.index.pop.contains_key(&scope.id),
+            ScopeKind::Application => self.index.app.contains_key(&scope.id),
+            ScopeKind::Group => self.index.group.contains_key(&scope.id),
+            ScopeKind::Unknown(_) => false,
+        }
+    }
+
+    /// The name of a scope's target (organization, environment, population, application, group),
+    /// `None` when the target is missing from the snapshot or the type is unknown. The
+    /// `scope_name` column of the exports (empty for `None`).
+    pub fn scope_target_name(&self, scope: ScopeRef) -> Option<&str> {
+        let name = match scope.kind {
+            ScopeKind::Organization => (!scope.id.is_empty() && scope.id == self.organization.id)
+                .then_some(self.organization.name),
             ScopeKind::Environment => self
                 .index
                 .env
@@ -251,12 +320,41 @@ impl Tenant {
                 .app
                 .get(&scope.id)
                 .map(|a| self.applications[a.idx()].name),
-            _ => None,
+            ScopeKind::Group => self
+                .index
+                .group
+                .get(&scope.id)
+                .map(|g| self.groups[g.idx()].name),
+            ScopeKind::Unknown(_) => None,
         };
-        match name {
-            Some(n) if !n.is_empty() => self.s(n),
+        name.map(|n| self.s(n))
+    }
+
+    /// The human name of a scope target for paths and messages: its name, or the raw id when the
+    /// target is unknown or has no name.
+    pub fn scope_name(&self, scope: ScopeRef) -> &str {
+        match self.scope_target_name(scope) {
+            Some(n) if !n.is_empty() => n,
             _ => self.s(scope.id),
         }
+    }
+
+    /// Is this role the built-in role named `name` (a custom role with that name is not)?
+    pub fn role_is_builtin_named(&self, r: Option<RoleId>, name: &str) -> bool {
+        r.is_some_and(|r| {
+            let role = &self.roles[r.idx()];
+            role.builtin && self.s(role.name) == name
+        })
+    }
+
+    /// Is (role, scope) "tier zero" (access model section 4, severities): the built-in
+    /// Organization Admin or Environment Admin at any scope, or a privileged role at ORGANIZATION
+    /// scope.
+    pub fn is_tier_zero(&self, r: Option<RoleId>, scope: ScopeRef) -> bool {
+        TIER_ZERO_ROLES
+            .iter()
+            .any(|n| self.role_is_builtin_named(r, n))
+            || (scope.kind == ScopeKind::Organization && !self.role_is_read_only(r))
     }
 
     /// The raw text of a scope kind.
@@ -266,6 +364,7 @@ impl Tenant {
             ScopeKind::Environment => "ENVIRONMENT",
             ScopeKind::Population => "POPULATION",
             ScopeKind::Application => "APPLICATION",
+            ScopeKind::Group => "GROUP",
             ScopeKind::Unknown(s) => self.s(s),
         }
     }
@@ -276,6 +375,7 @@ impl Tenant {
             ScopeKind::Environment => !self.index.env.contains_key(&scope.id),
             ScopeKind::Population => !self.index.pop.contains_key(&scope.id),
             ScopeKind::Application => !self.index.app.contains_key(&scope.id),
+            // The findings catalogue names POPULATION, ENVIRONMENT and APPLICATION scopes only.
             _ => false,
         }
     }

@@ -470,7 +470,7 @@ pub fn start(
         r: &r,
         cfg: &cfg,
         findings: &findex,
-        usage_known: t.usage.covers(usage_from, cfg.as_of),
+        usage_known: t.usage_covers(usage_from, cfg.as_of),
         usage_period: t
             .usage
             .span()

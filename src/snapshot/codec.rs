@@ -182,6 +182,12 @@ pub(super) struct RolesWire {
     /// CSR over `permissions`.
     pub permission_offsets: Vec<u32>,
     pub permissions: Vec<u32>,
+    /// CSR over `applicable_to` (scope type names, format version 2).
+    pub applicable_offsets: Vec<u32>,
+    pub applicable_to: Vec<u32>,
+    /// CSR over `can_be_assigned_by` (role ids, format version 2).
+    pub assigned_by_offsets: Vec<u32>,
+    pub can_be_assigned_by: Vec<u32>,
 }
 
 #[derive(SchemaWrite, SchemaRead, Debug, Clone, PartialEq, Eq)]

@@ -62,8 +62,9 @@ use sections::SectionKind;
 /// The first eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"P1GRAPH\0";
 
-/// The format version this code writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this code writes, and the newest it reads. Version 2 adds roles'
+/// `applicableTo` and `canBeAssignedBy` and the GROUP scope type (attack-path model).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Format versions older than [`FORMAT_VERSION`] that this code can still read (none yet). An
 /// older version not listed here is refused with advice to re-create the snapshot.

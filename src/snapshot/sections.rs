@@ -362,6 +362,8 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Roles => {
             let r = &t.roles;
             let (permission_offsets, permissions) = csr(r, |x| &x.permissions)?;
+            let (applicable_offsets, applicable_to) = csr(r, |x| &x.applicable_to)?;
+            let (assigned_by_offsets, can_be_assigned_by) = csr(r, |x| &x.can_be_assigned_by)?;
             encode(&RolesWire {
                 id: col(r, |x| x.id.0),
                 name: col(r, |x| x.name.0),
@@ -373,6 +375,10 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
                 }),
                 permission_offsets,
                 permissions,
+                applicable_offsets,
+                applicable_to,
+                assigned_by_offsets,
+                can_be_assigned_by,
             })
         }
         SectionKind::Assignments => {
@@ -509,6 +515,7 @@ fn scope_code(k: ScopeKind) -> (u8, u32) {
         ScopeKind::Environment => (1, 0),
         ScopeKind::Population => (2, 0),
         ScopeKind::Application => (3, 0),
+        ScopeKind::Group => (4, 0),
         ScopeKind::Unknown(s) => (SCOPE_UNKNOWN, s.0),
     }
 }
@@ -976,6 +983,8 @@ fn decode_roles(bytes: &[u8], counts: &Counts, b: &Bounds) -> Result<Vec<Role>, 
     check_syms("id", &w.id, b)?;
     check_syms("name", &w.name, b)?;
     check_syms("permissions", &w.permissions, b)?;
+    check_syms("applicable_to", &w.applicable_to, b)?;
+    check_syms("can_be_assigned_by", &w.can_be_assigned_by, b)?;
     check_flags("flags", &w.flags, ROLE_ALL)?;
     let f = &w.flags;
     check_absent_zero("env", &w.env, |i| f[i] & ROLE_HAS_ENV != 0)?;
@@ -991,6 +1000,18 @@ fn decode_roles(bytes: &[u8], counts: &Counts, b: &Bounds) -> Result<Vec<Role>, 
         n,
         w.permissions.len(),
     )?;
+    check_csr(
+        "applicable_offsets",
+        &w.applicable_offsets,
+        n,
+        w.applicable_to.len(),
+    )?;
+    check_csr(
+        "assigned_by_offsets",
+        &w.assigned_by_offsets,
+        n,
+        w.can_be_assigned_by.len(),
+    )?;
     Ok((0..n)
         .map(|i| {
             let f = w.flags[i];
@@ -1001,6 +1022,8 @@ fn decode_roles(bytes: &[u8], counts: &Counts, b: &Bounds) -> Result<Vec<Role>, 
                 env: (f & ROLE_HAS_ENV != 0).then_some(EnvId(w.env[i])),
                 permissions: list(&w.permission_offsets, &w.permissions, i),
                 read_only: f & ROLE_READ_ONLY != 0,
+                applicable_to: list(&w.applicable_offsets, &w.applicable_to, i),
+                can_be_assigned_by: list(&w.assigned_by_offsets, &w.can_be_assigned_by, i),
             }
         })
         .collect())
@@ -1075,6 +1098,7 @@ fn decode_assignments(
                 1 => ScopeKind::Environment,
                 2 => ScopeKind::Population,
                 3 => ScopeKind::Application,
+                4 => ScopeKind::Group,
                 _ => ScopeKind::Unknown(Sym(w.scope_kind_raw[i])),
             };
             RoleAssignment {

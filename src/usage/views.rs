@@ -49,6 +49,9 @@ pub struct AppUsage {
     pub active_30d: usize,
     pub active_90d: usize,
     pub never_used: usize,
+    /// Users with access and no recorded use, in an environment whose activities were not
+    /// collected (M10): not observed, never "never used".
+    pub not_observed: usize,
 }
 
 fn ts(t: Option<Ts>) -> String {
@@ -65,7 +68,11 @@ pub fn compute(
 ) -> (Vec<IdentityUsage>, Vec<RoleUsage>, Vec<AppUsage>) {
     let t = r.t;
     let from = as_of.minus_days(window_days);
-    let observed = t.usage.covers(from, as_of);
+    let observed = t.usage_covers(from, as_of);
+    // Environments whose activities were not collected: their apps' silence is not disuse.
+    let env_unobserved: Vec<bool> = (0..t.environments.len())
+        .map(|e| !t.env_activities_observed(EnvId::from_idx(e)))
+        .collect();
     let ids: Vec<Identity> = match only {
         Some(i) => vec![i],
         None => r.identities_in_order(),
@@ -151,6 +158,7 @@ pub fn compute(
             active_30d: 0,
             active_90d: 0,
             never_used: 0,
+            not_observed: 0,
         })
         .collect();
     for (iu, ru, au) in parts {
@@ -160,6 +168,7 @@ pub fn compute(
             let x = &mut apps[app.idx()];
             x.users_with_access += 1;
             match last {
+                None if env_unobserved[t.applications[app.idx()].env.idx()] => x.not_observed += 1,
                 None => x.never_used += 1,
                 Some(l) => {
                     x.active_7d += (l >= as_of.minus_days(7)) as usize;

@@ -16,12 +16,13 @@ impl Rule for UnusedAdminRole {
         true
     }
     fn explanation(&self) -> &'static str {
-        "A privileged role entitlement whose holder (user, worker application or gateway, in any state) made no admin action (an activity that is not a sign-on event, access model M8) in the --usage-days (default 14) before the as-of time. It fires only when the observed activity period covers that whole window, so missing audit data never reads as disuse. One finding per entitlement."
+        "A privileged role entitlement whose holder (user, worker application or gateway, in any state) made no admin action (an activity that is not a sign-on event, access model M8) in the --usage-days (default 14) before the as-of time. It fires only when the observed activity period covers that whole window and the activities of every environment were collected (access model M8, M10), so missing audit data never reads as disuse. One finding per entitlement."
     }
     fn check_identity(&self, cx: &Context, id: Identity, access: &Access, out: &mut Vec<Finding>) {
         let t = cx.t();
         let from = cx.cfg.as_of.minus_days(cx.cfg.usage_days);
-        if !t.usage.covers(from, cx.cfg.as_of) {
+        // M8: no claim of disuse while any environment's activities went unobserved.
+        if !cx.activities_complete || !t.usage.covers(from, cx.cfg.as_of) {
             return;
         }
         let (pid, _, _, _) = crate::report::access::identity_columns(t, id);
