@@ -126,8 +126,28 @@ pub fn load_input(path: &Path, g: &Globals) -> Result<Tenant, Error> {
     Ok(t)
 }
 
-/// Prints the warning counts of a load.
+/// Prints the warning counts of a load, and one warning per collection that was not collected
+/// (access model M10: what nobody saw is never read as "none").
 pub fn print_warnings(t: &Tenant) {
+    const SHOWN: usize = 10;
+    let cov = &t.manifest.coverage;
+    if cov.len() > SHOWN {
+        eprintln!(
+            "warning: {} collections were not collected; the first {SHOWN}:",
+            cov.len()
+        );
+    }
+    for c in cov.iter().take(SHOWN) {
+        let detail = if c.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", c.detail)
+        };
+        eprintln!(
+            "warning: not collected: {} ({}{detail}); findings that depend on it say so, and it is reported as a coverage-gap finding",
+            c.collection, c.status
+        );
+    }
     for (kind, (n, examples)) in &t.warnings.counts {
         let ex = if examples.is_empty() {
             String::new()

@@ -287,8 +287,10 @@ mod tests {
             identity_name: String::new(),
             entitlement_type: String::new(),
             entitlement_id: String::new(),
+            entitlement_name: String::new(),
             scope_type: String::new(),
             scope_id: String::new(),
+            scope_name: String::new(),
             detail: String::new(),
             recommendation: String::new(),
         }

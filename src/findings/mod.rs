@@ -73,14 +73,19 @@ pub struct Finding {
     pub identity_name: String,
     pub entitlement_type: String,
     pub entitlement_id: String,
+    /// The entitlement's name (role, application, group, scope); empty for COLLECTION and when
+    /// missing. Filled by [`run`] from the type and id, so rules need not.
+    pub entitlement_name: String,
     pub scope_type: String,
     pub scope_id: String,
+    /// The scope's name, as in the access export. Filled by [`run`].
+    pub scope_name: String,
     pub detail: String,
     pub recommendation: String,
 }
 
 /// The header of the findings export.
-pub const FINDINGS_HEADER: &str = "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,scope_type,scope_id,detail,recommendation";
+pub const FINDINGS_HEADER: &str = "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,detail,recommendation";
 
 impl Finding {
     /// The key columns: findings equal on these appear once.
@@ -161,8 +166,10 @@ impl<'r, 't> Context<'r, 't> {
             identity_name: name.to_string(),
             entitlement_type: String::new(),
             entitlement_id: String::new(),
+            entitlement_name: String::new(),
             scope_type: String::new(),
             scope_id: String::new(),
+            scope_name: String::new(),
             detail: String::new(),
             recommendation: String::new(),
         }
@@ -205,6 +212,25 @@ impl<'r, 't> Context<'r, 't> {
             parts.push(format!("group {}", t.group_label(*g)));
         }
         parts.join(" and ")
+    }
+
+    /// Is a role entitlement tier zero (built-in Organization or Environment Admin, or a
+    /// privileged role at ORGANIZATION scope)? Such findings are `critical` (section 4).
+    pub fn tier_zero(&self, e: &RoleEnt) -> bool {
+        self.t().is_tier_zero(e.role, e.scope)
+    }
+
+    /// `critical` when any of `roles` is tier zero, else the rule's own severity.
+    pub fn severity_for<'a>(
+        &self,
+        rule: &dyn Rule,
+        mut roles: impl Iterator<Item = &'a RoleEnt>,
+    ) -> Severity {
+        if roles.any(|e| self.tier_zero(e)) {
+            Severity::Critical
+        } else {
+            rule.severity()
+        }
     }
 
     /// Is a role entitlement privileged (M5)?
@@ -272,5 +298,35 @@ pub fn run(r: &Resolver, cfg: &Config, rules: &[Box<dyn Rule>]) -> Vec<Finding> 
     }
     out.par_sort_by(|a, b| a.order(b));
     out.dedup_by(|a, b| a.key() == b.key());
+    out.par_iter_mut().for_each(|f| fill_names(r.t, f));
     out
+}
+
+/// Fills `entitlement_name` and `scope_name` (access model section 4) from the type and id
+/// columns, the same way for every rule: ROLE, APPLICATION, GROUP and SCOPE entitlements by
+/// their name in the snapshot; scopes as in the access export (RESOURCE scopes by the resource's
+/// name). Empty when the target is missing, for COLLECTION, and for unknown types.
+pub fn fill_names(t: &Tenant, f: &mut Finding) {
+    let sym = |s: &str| t.strings.get(s);
+    let ent = sym(&f.entitlement_id).and_then(|id| match f.entitlement_type.as_str() {
+        "ROLE" => t.index.role.get(&id).map(|r| t.roles[r.idx()].name),
+        "APPLICATION" => t.index.app.get(&id).map(|a| t.applications[a.idx()].name),
+        "GROUP" => t.index.group.get(&id).map(|g| t.groups[g.idx()].name),
+        "SCOPE" => t.index.scope.get(&id).map(|s| t.scopes[s.idx()].name),
+        _ => None,
+    });
+    f.entitlement_name = ent.map_or(String::new(), |n| t.s(n).to_string());
+    let scope = sym(&f.scope_id).and_then(|id| {
+        if f.scope_type == "RESOURCE" {
+            return t
+                .index
+                .resource
+                .get(&id)
+                .map(|r| t.s(t.resources[r.idx()].name));
+        }
+        // The raw symbol only matters for unknown types, which have no name anyway.
+        let kind = ScopeKind::parse(&f.scope_type, Sym::EMPTY);
+        t.scope_target_name(ScopeRef { kind, id })
+    });
+    f.scope_name = scope.unwrap_or("").to_string();
 }

@@ -320,10 +320,16 @@ fn disabled_with_privilege_covers_disabled_and_locked_holders_read_only_included
             "env-b",
         )
         .build();
+    // v2: critical when the role is the built-in Environment/Organization Admin.
     let want = |it: &str, id: &str, role: &str, st: &str, sid: &str| {
+        let sev = if role == "r-envadmin" {
+            "critical"
+        } else {
+            "high"
+        };
         r([
             "disabled-with-privilege",
-            "high",
+            sev,
             it,
             id,
             "ROLE",
@@ -335,17 +341,9 @@ fn disabled_with_privilege_covers_disabled_and_locked_holders_read_only_included
     assert_eq!(
         rows_of(&t, &cfg(&t), "disabled-with-privilege"),
         vec![
-            want(
-                "APPLICATION",
-                "app-worker-off",
-                "r-idro",
-                "ENVIRONMENT",
-                "env-a"
-            ),
+            // critical first (the built-in Environment Admin), then high.
             want("GATEWAY", "gw-off", "r-envadmin", "ENVIRONMENT", "env-b"),
             want("USER", "u-disabled", "r-envadmin", "ENVIRONMENT", "env-a"),
-            // M5: a role missing from the snapshot still gives its ROLE row.
-            want("USER", "u-disabled", "r-gone", "ENVIRONMENT", "env-a"),
             want(
                 "USER",
                 "u-disabled-group",
@@ -353,6 +351,15 @@ fn disabled_with_privilege_covers_disabled_and_locked_holders_read_only_included
                 "ENVIRONMENT",
                 "env-a"
             ),
+            want(
+                "APPLICATION",
+                "app-worker-off",
+                "r-idro",
+                "ENVIRONMENT",
+                "env-a"
+            ),
+            // M5: a role missing from the snapshot still gives its ROLE row.
+            want("USER", "u-disabled", "r-gone", "ENVIRONMENT", "env-a"),
             want("USER", "u-disabled-ro", "r-idro", "ENVIRONMENT", "env-a"),
             want("USER", "u-locked", "r-helpdesk", "POPULATION", "pop-a"),
         ]
@@ -516,8 +523,15 @@ fn dormant_tenant() -> Tenant {
         .build()
 }
 
+/// v2: critical when the user holds a tier-zero role (these hold r-envadmin or r-orgadmin).
 fn dormant(id: &str) -> Row {
-    r(["dormant-admin", "high", "USER", id, "", "", "", ""])
+    let high = ["u-missing-role", "u-via-group", "u-readonly", "u-new"];
+    let sev = if !high.contains(&id) {
+        "critical"
+    } else {
+        "high"
+    };
+    r(["dormant-admin", sev, "USER", id, "", "", "", ""])
 }
 
 #[test]
@@ -527,9 +541,9 @@ fn dormant_admin_strictly_older_than_the_threshold() {
         rows_of(&t, &cfg(&t), "dormant-admin"),
         vec![
             dormant("u-90-and-1ms"),
-            dormant("u-missing-role"),
             dormant("u-never"),
             dormant("u-two-roles"),
+            dormant("u-missing-role"),
             dormant("u-via-group"),
         ]
     );
@@ -650,7 +664,11 @@ fn admin_without_mfa_only_enabled_privileged_users_with_mfa_false() {
             "env-a",
         )
         .build();
-    let want = |id: &str| r(["admin-without-mfa", "high", "USER", id, "", "", "", ""]);
+    // v2: u-nomfa holds the built-in Environment Admin: critical.
+    let want = |id: &str| {
+        let sev = if id == "u-nomfa" { "critical" } else { "high" };
+        r(["admin-without-mfa", sev, "USER", id, "", "", "", ""])
+    };
     assert_eq!(
         rows_of(&t, &cfg(&t), "admin-without-mfa"),
         vec![
@@ -1424,6 +1442,48 @@ fn unused_admin_role_needs_a_covered_period_of_usage_days() {
 }
 
 #[test]
+fn unused_admin_role_never_fires_while_any_environment_is_unobserved() {
+    // M8 amended / M10: the same tenant that fires above, with one environment's activities
+    // not collected (denied, or its file missing), says nothing about disuse anywhere.
+    for status in ["denied", "missing"] {
+        let mut t = with_activities(unused_tenant(), (days_before(14), t0()), &unused_events());
+        assert!(!rows_of(&t, &cfg(&t), "unused-admin-role").is_empty());
+        t.manifest.coverage.push(CoverageGap {
+            collection: "environments/env-b/activities".into(),
+            status: status.into(),
+            detail: String::new(),
+        });
+        assert_eq!(
+            rows_of(&t, &cfg(&t), "unused-admin-role"),
+            Vec::<Row>::new(),
+            "{status}"
+        );
+        // ... while the gap itself is reported.
+        assert_eq!(
+            rows_of(&t, &cfg(&t), "coverage-gap"),
+            vec![r([
+                "coverage-gap",
+                "info",
+                "",
+                "",
+                "COLLECTION",
+                "environments/env-b/activities",
+                "",
+                ""
+            ])]
+        );
+    }
+    // A gap in another collection does not hide activities.
+    let mut t = with_activities(unused_tenant(), (days_before(14), t0()), &unused_events());
+    t.manifest.coverage.push(CoverageGap {
+        collection: "environments/env-b/users".into(),
+        status: "missing".into(),
+        detail: String::new(),
+    });
+    assert!(!rows_of(&t, &cfg(&t), "unused-admin-role").is_empty());
+}
+
+#[test]
 fn unused_admin_role_window_moves_with_as_of() {
     let t = with_activities(unused_tenant(), (days_before(40), t0()), &unused_events());
     // Judged 10 days before capture, u-old-action's action (20 days before capture) is inside
@@ -1441,6 +1501,90 @@ fn unused_admin_role_window_moves_with_as_of() {
 
 // ---------------------------------------------------------------------------------------------
 // broad-scope-role
+
+#[test]
+fn severity_is_critical_for_tier_zero_roles_only() {
+    // A custom privileged role at ORGANIZATION scope is tier zero; the same role at ENVIRONMENT
+    // scope is not; a custom role named "Environment Admin" is not the built-in one.
+    let t = base()
+        .role(
+            "r-custom",
+            "Support L2",
+            &["dir:update:user"],
+            Some("env-a"),
+        )
+        .user_with("u-org", "env-a", |u| u.mfa_enabled = Some(false))
+        .user_with("u-env", "env-a", |u| u.mfa_enabled = Some(false))
+        .user_with("u-fake", "env-a", |u| u.mfa_enabled = Some(false))
+        .assign("ra1", "USER", "u-org", "r-custom", "ORGANIZATION", "org-1")
+        .assign("ra2", "USER", "u-env", "r-custom", "ENVIRONMENT", "env-a")
+        .assign(
+            "ra3",
+            "USER",
+            "u-fake",
+            "r-fake-envadmin",
+            "ENVIRONMENT",
+            "env-a",
+        )
+        .build();
+    assert_eq!(
+        rows_of(&t, &cfg(&t), "admin-without-mfa"),
+        vec![
+            r([
+                "admin-without-mfa",
+                "critical",
+                "USER",
+                "u-org",
+                "",
+                "",
+                "",
+                ""
+            ]),
+            r(["admin-without-mfa", "high", "USER", "u-env", "", "", "", ""]),
+            r([
+                "admin-without-mfa",
+                "high",
+                "USER",
+                "u-fake",
+                "",
+                "",
+                "",
+                ""
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn findings_carry_entitlement_and_scope_names() {
+    let t = base()
+        .user_with("u-nomfa", "env-a", |u| u.mfa_enabled = Some(false))
+        .user_with("u-off", "env-a", |u| u.enabled = false)
+        .assign("ra1", "USER", "u-off", "r-envadmin", "ENVIRONMENT", "env-a")
+        .assign("ra2", "USER", "u-off", "r-gone", "ENVIRONMENT", "env-gone")
+        .build();
+    let f = findings_of(&t, &cfg(&t), "disabled-with-privilege");
+    let names: Vec<(&str, &str, &str)> = f
+        .iter()
+        .map(|f| {
+            (
+                f.entitlement_id.as_str(),
+                f.entitlement_name.as_str(),
+                f.scope_name.as_str(),
+            )
+        })
+        .collect();
+    let env_name = t.s(t.environments[0].name).to_string();
+    assert!(!env_name.is_empty());
+    // A missing role and a missing scope give empty names, never the id.
+    assert_eq!(
+        names,
+        vec![
+            ("r-envadmin", "Environment Admin", env_name.as_str()),
+            ("r-gone", "", "")
+        ]
+    );
+}
 
 #[test]
 fn broad_scope_role_privileged_user_roles_at_organization_scope() {
@@ -1605,10 +1749,19 @@ fn findings_are_sorted_by_severity_rule_identity_entitlement_scope() {
     t = with_activities(t, (days_before(14), t0()), &[]);
     let got: Vec<Row> = all(&t, &cfg(&t)).iter().map(row).collect();
     let want: Vec<Row> = vec![
-        r(["admin-without-mfa", "high", "USER", "u-b", "", "", "", ""]),
+        r([
+            "admin-without-mfa",
+            "critical",
+            "USER",
+            "u-b",
+            "",
+            "",
+            "",
+            "",
+        ]),
         r([
             "disabled-with-privilege",
-            "high",
+            "critical",
             "USER",
             "u-a",
             "ROLE",
@@ -1616,6 +1769,7 @@ fn findings_are_sorted_by_severity_rule_identity_entitlement_scope() {
             "ENVIRONMENT",
             "env-a",
         ]),
+        r(["dormant-admin", "critical", "USER", "u-b", "", "", "", ""]),
         r([
             "disabled-with-privilege",
             "high",
@@ -1626,7 +1780,6 @@ fn findings_are_sorted_by_severity_rule_identity_entitlement_scope() {
             "ENVIRONMENT",
             "env-a",
         ]),
-        r(["dormant-admin", "high", "USER", "u-b", "", "", "", ""]),
         r([
             "overprivileged-worker",
             "high",

@@ -15,7 +15,7 @@ use crate::model::*;
 use crate::resolve::{Access, Identity, Resolver, RoleEnt, Via};
 
 /// The header of the access export.
-pub const ACCESS_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,via,sources,path";
+pub const ACCESS_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources,path";
 
 /// Output format of row exports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -112,6 +112,7 @@ pub struct AccessRow<'a> {
     pub entitlement_name: &'a str,
     pub scope_type: &'a str,
     pub scope_id: &'a str,
+    pub scope_name: &'a str,
     pub via: &'a str,
     pub sources: &'a str,
     pub path: &'a str,
@@ -253,6 +254,7 @@ impl RowBuf {
                 entitlement_name: t.s(app.name),
                 scope_type: "ENVIRONMENT",
                 scope_id: t.s(t.environments[app.env.idx()].id),
+                scope_name: t.s(t.environments[app.env.idx()].name),
                 via: e.via.as_str(),
                 sources: &sources,
                 path: &path,
@@ -288,6 +290,7 @@ impl RowBuf {
                 entitlement_name: e.role.map_or("", |x| t.s(t.roles[x.idx()].name)),
                 scope_type: t.scope_kind_str(e.scope.kind),
                 scope_id: t.s(e.scope.id),
+                scope_name: t.scope_target_name(e.scope).unwrap_or(""),
                 via: if e.direct { "DIRECT" } else { "GROUP" },
                 sources: &sources,
                 path: &path,
@@ -308,13 +311,16 @@ impl RowBuf {
                 .scope
                 .get(&s.scope)
                 .map_or(Sym::EMPTY, |x| t.scopes[x.idx()].name);
-            let res_name = t
+            let res_name_col = t
                 .index
                 .resource
                 .get(&s.resource)
-                .map(|x| t.resources[x.idx()].name)
-                .filter(|n| !n.is_empty())
-                .unwrap_or(s.resource);
+                .map_or(Sym::EMPTY, |x| t.resources[x.idx()].name);
+            let res_name = if res_name_col.is_empty() {
+                s.resource
+            } else {
+                res_name_col
+            };
             let shown = if scope_name.is_empty() {
                 s.scope
             } else {
@@ -337,6 +343,7 @@ impl RowBuf {
                 entitlement_name: t.s(scope_name),
                 scope_type: "RESOURCE",
                 scope_id: t.s(s.resource),
+                scope_name: t.s(res_name_col),
                 via: "DIRECT",
                 sources: "direct",
                 path: &path,
@@ -365,7 +372,8 @@ pub fn emit_row(format: RowFormat, row: &AccessRow, bytes: &mut Vec<u8>) {
                 "identity_name": row.identity_name, "environment_id": row.environment_id,
                 "enabled": row.enabled, "entitlement_type": row.entitlement_type,
                 "entitlement_id": row.entitlement_id, "entitlement_name": row.entitlement_name,
-                "scope_type": row.scope_type, "scope_id": row.scope_id, "via": row.via,
+                "scope_type": row.scope_type, "scope_id": row.scope_id,
+                "scope_name": row.scope_name, "via": row.via,
                 "sources": sources, "path": row.path,
             });
             // Serializing a Value into a Vec cannot fail.
@@ -414,6 +422,7 @@ pub fn write_csv_row(row: &AccessRow, out: &mut Vec<u8>) {
         row.entitlement_name,
         row.scope_type,
         row.scope_id,
+        row.scope_name,
         row.via,
         row.sources,
         row.path,

@@ -92,7 +92,7 @@ fn parse_rows(t: &Tenant, bytes: &[u8]) -> BTreeMap<AccessKey, AccessInfo> {
             AccessInfo {
                 identity_name: f(2),
                 entitlement_name: f(7),
-                path: f(12),
+                path: f(13),
                 privileged,
             },
         );

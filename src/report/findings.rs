@@ -29,8 +29,10 @@ pub fn to_csv(findings: &[Finding]) -> Vec<u8> {
                 &f.identity_name,
                 &f.entitlement_type,
                 &f.entitlement_id,
+                &f.entitlement_name,
                 &f.scope_type,
                 &f.scope_id,
+                &f.scope_name,
                 &f.detail,
                 &f.recommendation,
             ],
@@ -96,14 +98,23 @@ pub fn to_table(findings: &[Finding], notes: &TableNotes, color: bool) -> String
             } else {
                 &f.identity_name
             };
+            // Names first (ids when the snapshot has no name), with the scope when there is one.
+            let ent = if f.entitlement_name.is_empty() {
+                &f.entitlement_id
+            } else {
+                &f.entitlement_name
+            };
+            let at = match (f.scope_type.is_empty(), f.scope_name.is_empty()) {
+                (true, _) => String::new(),
+                (false, true) => format!(" @ {}:{}", f.scope_type, f.scope_id),
+                (false, false) => format!(" @ {}:{}", f.scope_type, f.scope_name),
+            };
             let what = match (f.identity_id.is_empty(), f.entitlement_id.is_empty()) {
-                (true, _) => format!("{} {}", f.entitlement_type.to_lowercase(), f.entitlement_id),
+                (true, _) => format!("{} {ent}{at}", f.entitlement_type.to_lowercase()),
                 (false, true) => who.to_string(),
-                (false, false) => format!(
-                    "{who} / {} {}",
-                    f.entitlement_type.to_lowercase(),
-                    f.entitlement_id
-                ),
+                (false, false) => {
+                    format!("{who} / {} {ent}{at}", f.entitlement_type.to_lowercase())
+                }
             };
             let _ = writeln!(out, "    - [{}] {what}: {}", f.rule, f.detail);
         }

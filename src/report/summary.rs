@@ -38,6 +38,10 @@ pub struct Summary {
     pub privileged_admins: usize,
     pub warnings: u64,
     pub coverage_gaps: usize,
+    /// The collections not collected (M10), as `path (status)`.
+    pub not_collected: Vec<String>,
+    /// Environments whose activities were not collected: no claim of disuse (M8).
+    pub activities_unobserved: usize,
 }
 
 /// Computes the summary; admins are counted over users, worker applications and gateways.
@@ -124,6 +128,40 @@ pub fn summarize(r: &Resolver) -> Summary {
         privileged_admins: privileged,
         warnings: t.warnings.total(),
         coverage_gaps: t.manifest.coverage.len(),
+        not_collected: t
+            .manifest
+            .coverage
+            .iter()
+            .map(|c| format!("{} ({})", c.collection, c.status))
+            .collect(),
+        activities_unobserved: t.activity_gaps().len(),
+    }
+}
+
+impl Summary {
+    /// `0`, or the count and the first few collections not collected (M10).
+    fn coverage_text(&self) -> String {
+        const SHOWN: usize = 4;
+        if self.not_collected.is_empty() {
+            return "0".into();
+        }
+        let mut s = format!(
+            "{} not collected: {}",
+            self.coverage_gaps,
+            self.not_collected
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if self.not_collected.len() > SHOWN {
+            s.push_str(&format!(" and {} more", self.not_collected.len() - SHOWN));
+        }
+        if self.activities_unobserved > 0 {
+            s.push_str("; activities incomplete, so no role is called unused");
+        }
+        s
     }
 }
 
@@ -183,7 +221,11 @@ impl std::fmt::Display for Summary {
                 self.privileged_admins.to_string(),
             ),
             ("input warnings".into(), self.warnings.to_string()),
-            ("coverage gaps".into(), self.coverage_gaps.to_string()),
+            ("coverage gaps".into(), self.coverage_text()),
+            (
+                "access model".into(),
+                format!("version {}", crate::model::ACCESS_MODEL_VERSION),
+            ),
         ]);
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mut s = String::new();

@@ -227,7 +227,7 @@ const ACTOR_HAS_LAST_ACTIVITY: u8 = 1;
 const ACTOR_HAS_LAST_ADMIN_ACTION: u8 = 1 << 1;
 const ACTOR_ALL: u8 = (1 << 2) - 1;
 
-const SCOPE_UNKNOWN: u8 = 4;
+const SCOPE_UNKNOWN: u8 = 5;
 const GROUP_RULE_UNKNOWN: u8 = 2;
 
 fn col<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {

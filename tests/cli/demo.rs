@@ -30,7 +30,7 @@ fn demo_arg() -> String {
 fn access_export_of_the_demo() {
     let (code, csv, _) = run(&["access", "-q", "--input", &demo_arg()]);
     assert_eq!(code, 0);
-    assert!(csv.starts_with("identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,via,sources,path\r\n"));
+    assert!(csv.starts_with("identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources,path\r\n"));
     insta::assert_snapshot!("demo_access_csv", csv);
 }
 
@@ -67,7 +67,8 @@ fn access_json_has_the_same_rows_as_csv() {
         assert_eq!(j["identity_id"], c[1]);
         assert_eq!(j["entitlement_id"], c[6]);
         assert_eq!(j["scope_id"], c[9]);
-        assert_eq!(j["via"], c[10]);
+        assert_eq!(j["scope_name"], c[10]);
+        assert_eq!(j["via"], c[11]);
     }
 }
 

@@ -113,7 +113,7 @@ fn unknown_fields_and_enum_values_are_tolerated_and_counted() {
         "environments/e1/role_assignments",
         "USER",
         "u1",
-        &json!({"id": "ra1", "role": {"id": "r1"}, "scope": {"type": "GROUP", "id": "g9"}}),
+        &json!({"id": "ra1", "role": {"id": "r1"}, "scope": {"type": "FUTURE_SCOPE", "id": "g9"}}),
     )
     .unwrap();
     w.finish(&ManifestFile::new()).unwrap();
@@ -131,12 +131,14 @@ fn unknown_fields_and_enum_values_are_tolerated_and_counted() {
     );
     assert!(err.contains("unknown field in environments"), "{err}");
     assert!(
-        err.contains("unknown role assignment scope type (kept) (e.g. GROUP)"),
+        err.contains("unknown role assignment scope type (kept) (e.g. FUTURE_SCOPE)"),
         "{err}"
     );
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
-        csv.contains("USER,u1,ana,e1,true,ROLE,r1,Environment Admin,GROUP,g9,DIRECT,direct,"),
+        csv.contains(
+            "USER,u1,ana,e1,true,ROLE,r1,Environment Admin,FUTURE_SCOPE,g9,,DIRECT,direct,"
+        ),
         "{csv}"
     );
 }

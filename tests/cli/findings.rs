@@ -184,13 +184,14 @@ fn findings_csv_rows_of_the_full_export() {
         .to_string();
     assert_eq!(
         header,
-        "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,scope_type,scope_id,detail,recommendation"
+        "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,detail,recommendation"
     );
     let s = |x: [&str; 5]| x.map(str::to_string);
     assert_eq!(
         csv_rows(&o.stdout),
         vec![
-            s(["admin-without-mfa", "high", "u-nomfa", "", ""]),
+            // v2: the user holds the built-in Environment Admin, so the finding is critical.
+            s(["admin-without-mfa", "critical", "u-nomfa", "", ""]),
             s(["open-application", "medium", "", "app-open", ENV]),
             s(["nesting-cycle", "low", "", "g-a", ""]),
         ]
@@ -287,7 +288,7 @@ fn findings_as_of_moves_the_dormancy_judgement() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         csv_rows(&o.stdout),
-        vec![["dormant-admin", "high", "u-sept", "", ""].map(str::to_string)]
+        vec![["dormant-admin", "critical", "u-sept", "", ""].map(str::to_string)]
     );
     let o = findings(&input, &["--rule", "dormant-admin", "--dormant-days", "30"]);
     assert_eq!(rules_of(&o.stdout), vec!["dormant-admin"]);

@@ -316,7 +316,7 @@ fn engine(t: &Tenant) -> Vec<Row> {
         .map(|rec| {
             let rec = rec.expect("engine CSV parses");
             let f = |i: usize| rec[i].to_string();
-            (f(0), f(1), f(5), f(6), f(8), f(9), f(10), f(11))
+            (f(0), f(1), f(5), f(6), f(8), f(9), f(11), f(12))
         })
         .collect()
 }

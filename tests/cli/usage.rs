@@ -37,8 +37,9 @@ fn real_pingone_activity_events_parse() {
 }
 
 #[test]
-fn usage_lists_unused_privileged_roles_of_the_demo() {
-    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+fn usage_lists_unused_privileged_roles_of_the_demo_once_every_environment_is_observed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = crate::support::observed_demo(tmp.path());
     let out = Command::cargo_bin("p1graph")
         .unwrap()
         .args(["usage", "-q", "--unused", "--format", "csv", "--input"])
@@ -63,4 +64,34 @@ fn usage_lists_unused_privileged_roles_of_the_demo() {
         !csv.contains("ana.silva@"),
         "ana made admin actions in the window"
     );
+}
+
+#[test]
+fn usage_never_calls_a_role_unused_while_an_environment_is_unobserved() {
+    // The demo's manifest records the Sandbox activities as denied (M10): nothing is "unused",
+    // privileged roles without a recent action are "not observed", and the table says why.
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("p1graph")
+            .unwrap()
+            .args(args)
+            .arg(&demo)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let unused = run(&["usage", "-q", "--unused", "--format", "csv", "--input"]);
+    assert_eq!(unused.lines().count(), 1, "{unused}");
+    let roles = run(&["usage", "-q", "--format", "csv", "--input"]);
+    assert!(roles.contains(",not observed"), "{roles}");
+    assert!(!roles.contains(",unused"), "{roles}");
+    let table = run(&["usage", "-q", "--format", "table", "--input"]);
+    assert!(
+        table
+            .contains("not observed: environments/0264e7e7-5ac8-5ac5-87df-603dc385a343/activities"),
+        "{table}"
+    );
+    let findings = run(&["findings", "-q", "--rule", "unused-admin-role", "--input"]);
+    assert_eq!(findings.lines().count(), 1, "{findings}");
 }

@@ -13,7 +13,7 @@ impl Rule for AdminWithoutMfa {
         Severity::High
     }
     fn explanation(&self) -> &'static str {
-        "An enabled user holding a privileged (not read-only) role whose mfaEnabled is false: a stolen password is enough to act as this admin. Users whose MFA state is unknown (field absent) are not flagged. One finding per user."
+        "An enabled user holding a privileged (not read-only) role whose mfaEnabled is false: a stolen password is enough to act as this admin. Users whose MFA state is unknown (field absent) are not flagged. One finding per user; critical when the user holds Organization Admin or Environment Admin (built-in), or a privileged role at ORGANIZATION scope."
     }
     fn check_identity(&self, cx: &Context, id: Identity, access: &Access, out: &mut Vec<Finding>) {
         let Identity::User(u) = id else { return };
@@ -32,6 +32,7 @@ impl Rule for AdminWithoutMfa {
             return;
         }
         let mut f = cx.identity_finding(self, id);
+        f.severity = cx.severity_for(self, access.roles.iter());
         f.detail = format!("mfaEnabled is false; holds {}", privileged.join(", "));
         f.recommendation = format!(
             "enable MFA for {} (Users > {} > Authentication > MFA) and require it in the admin sign-on policy",

@@ -25,8 +25,10 @@ impl Rule for CoverageGap {
                 identity_name: String::new(),
                 entitlement_type: "COLLECTION".into(),
                 entitlement_id: c.collection.clone(),
+                entitlement_name: String::new(),
                 scope_type: String::new(),
                 scope_id: String::new(),
+                scope_name: String::new(),
                 detail: format!(
                     "{} was not collected: {}{}",
                     c.collection,

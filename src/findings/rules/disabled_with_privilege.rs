@@ -13,7 +13,7 @@ impl Rule for DisabledWithPrivilege {
         Severity::High
     }
     fn explanation(&self) -> &'static str {
-        "A user that is disabled or LOCKED, or a disabled worker application or gateway, that still holds role entitlements (read-only roles included). Re-enabling the account silently restores the access; one finding per entitlement."
+        "A user that is disabled or LOCKED, or a disabled worker application or gateway, that still holds role entitlements (read-only roles included). Re-enabling the account silently restores the access; one finding per entitlement, critical when the role is Organization Admin or Environment Admin (built-in), or a privileged role at ORGANIZATION scope."
     }
     fn check_identity(&self, cx: &Context, id: Identity, access: &Access, out: &mut Vec<Finding>) {
         let t = cx.t();
@@ -41,6 +41,7 @@ impl Rule for DisabledWithPrivilege {
         };
         for e in &access.roles {
             let mut f = cx.role_finding(self, id, e);
+            f.severity = cx.severity_for(self, std::iter::once(e));
             f.detail = format!(
                 "{} is {state} but holds {} through {}",
                 f.identity_name,

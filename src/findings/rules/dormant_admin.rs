@@ -13,7 +13,7 @@ impl Rule for DormantAdmin {
         Severity::High
     }
     fn explanation(&self) -> &'static str {
-        "An enabled user holding a privileged (not read-only) role whose last sign-on (lastSignOn.at) is strictly older than --dormant-days (default 90) before the as-of time, or who never signed on and was created strictly before that. A user created recently who has not signed on yet is not dormant. One finding per user."
+        "An enabled user holding a privileged (not read-only) role whose last sign-on (lastSignOn.at) is strictly older than --dormant-days (default 90) before the as-of time, or who never signed on and was created strictly before that. A user created recently who has not signed on yet is not dormant. One finding per user; critical when the user holds Organization Admin or Environment Admin (built-in), or a privileged role at ORGANIZATION scope."
     }
     fn check_identity(&self, cx: &Context, id: Identity, access: &Access, out: &mut Vec<Finding>) {
         let Identity::User(u) = id else { return };
@@ -44,6 +44,7 @@ impl Rule for DormantAdmin {
             _ => return,
         };
         let mut f = cx.identity_finding(self, id);
+        f.severity = cx.severity_for(self, access.roles.iter());
         let n = access.roles.iter().filter(|e| cx.privileged(e)).count();
         f.detail = if n > 1 {
             format!("{detail} and {} more privileged role(s)", n - 1)

@@ -50,8 +50,10 @@ impl Rule for NestingCycle {
                 identity_name: String::new(),
                 entitlement_type: "GROUP".into(),
                 entitlement_id: first.into(),
+                entitlement_name: String::new(),
                 scope_type: String::new(),
                 scope_id: String::new(),
+                scope_name: String::new(),
                 detail: format!(
                     "{} groups nested in a cycle: {}",
                     ids.len(),

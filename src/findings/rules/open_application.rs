@@ -41,8 +41,10 @@ impl Rule for OpenApplication {
                 identity_name: String::new(),
                 entitlement_type: "APPLICATION".into(),
                 entitlement_id: t.s(a.id).into(),
+                entitlement_name: String::new(),
                 scope_type: "ENVIRONMENT".into(),
                 scope_id: t.s(env.id).into(),
+                scope_name: String::new(),
                 detail: format!(
                     "{} application `{}` is enabled with {why}: all {users} users of environment {} can access it",
                     t.s(a.kind),

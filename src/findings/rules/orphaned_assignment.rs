@@ -64,8 +64,10 @@ impl Rule for OrphanedAssignment {
                 identity_name: name.map_or(String::new(), |n| t.s(n).to_string()),
                 entitlement_type: "ROLE".into(),
                 entitlement_id: t.s(a.role_id).into(),
+                entitlement_name: String::new(),
                 scope_type: t.scope_kind_str(a.scope.kind).into(),
                 scope_id: t.s(a.scope.id).into(),
+                scope_name: String::new(),
                 detail: format!("role assignment {}: {}", t.s(a.id), what.join("; ")),
                 recommendation: format!(
                     "delete role assignment {} of {} {} (or re-collect if the collector lacked permission to read the role or scope)",

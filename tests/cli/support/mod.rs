@@ -2,3 +2,35 @@
 
 pub mod generate;
 pub mod mock_pingone;
+
+use std::path::{Path, PathBuf};
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the demo whose Sandbox activities were collected (an empty file, no coverage gap):
+/// every environment observed, so disuse can be claimed (M8).
+pub fn observed_demo(dir: &Path) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let dest = dir.join("demo-observed");
+    copy_dir(&src, &dest);
+    let manifest = dest.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let sandbox = m["coverage"][0]["collection"].as_str().unwrap().to_string();
+    m["coverage"] = serde_json::json!([]);
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    std::fs::write(dest.join(format!("{sandbox}.jsonl")), b"").unwrap();
+    dest
+}
