@@ -27,6 +27,15 @@ pub enum Error {
     Snapshot(#[from] crate::snapshot::SnapshotError),
     #[error(transparent)]
     Review(#[from] crate::review::ReviewError),
+    #[error(transparent)]
+    Previous(#[from] crate::usage::PreviousError),
+    /// A failure after a live collection: the collected export was kept, and the message says
+    /// where, so that hours of collection are never thrown away.
+    #[error("{inner}")]
+    Kept {
+        inner: Box<Error>,
+        path: std::path::PathBuf,
+    },
     /// Invalid combination of arguments that clap cannot express.
     #[error("{message}")]
     Usage {
@@ -65,7 +74,10 @@ impl Error {
     /// `error: ...` with the cause chain, then `help: ...` when there is advice.
     pub fn render(&self) -> String {
         let mut out = format!("error: {self}");
-        let mut cur = self.source();
+        let mut cur = match self {
+            Error::Kept { inner, .. } => inner.source(),
+            _ => self.source(),
+        };
         while let Some(e) = cur {
             let msg = e.to_string();
             if !out.ends_with(&msg) {
@@ -87,6 +99,16 @@ impl Error {
             Error::Ingest(e) => e.help(),
             Error::Snapshot(e) => e.help(),
             Error::Review(e) => e.help(),
+            Error::Previous(e) => e.help(),
+            Error::Exceptions(e) => e.help(),
+            Error::Kept { inner, path } => Some(format!(
+                "the collected export is kept in `{}`; once the cause is fixed, `p1graph snapshot create --input {}` makes the snapshot without collecting again{}",
+                path.display(),
+                path.display(),
+                inner
+                    .help()
+                    .map_or(String::new(), |h| format!("\nhelp: {h}"))
+            )),
             _ => None,
         }
     }

@@ -33,3 +33,19 @@ pub fn load(path: &Path) -> Result<Tenant, crate::Error> {
     }
     Err(InputError::Unrecognised(path.to_path_buf()).into())
 }
+
+/// An export directory -> a snapshot at `out`, with an earlier snapshot's usage ledger carried
+/// forward (after checking it belongs to the same organization and is not newer). The library
+/// step behind `ingest --out FILE.p1g`.
+pub fn snapshot_from_export(
+    export: &Path,
+    previous: Option<&(Tenant, PathBuf)>,
+    out: &Path,
+) -> Result<crate::snapshot::SnapshotInfo, crate::Error> {
+    let mut tenant = crate::export::read_export(export)?;
+    if let Some((prev, path)) = previous {
+        crate::usage::check_previous(&tenant, tenant.captured_at(), prev, path)?;
+        crate::usage::carry_forward(&mut tenant, &prev.usage, |s| prev.strings.resolve(s));
+    }
+    Ok(crate::snapshot::save(&tenant, out)?)
+}

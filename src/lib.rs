@@ -15,6 +15,7 @@
 //!
 //! The engine is usable without the command line: [`cli`] is thin glue over these modules.
 
+pub mod cleanup;
 pub mod cli;
 pub mod error;
 pub mod export;

@@ -26,11 +26,36 @@ pub struct Args {
     /// Default: a table on a terminal, CSV otherwise.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Compare two different organizations anyway (every entity then reads as added/removed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let old = load_input(&a.old, g)?;
     let new = load_input(&a.new, g)?;
+    if crate::usage::other_organization(&old, &new) && !a.force {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is organization {} and `{}` is organization {}; refusing to compare two organizations",
+                a.old.display(),
+                crate::usage::org_label(&old),
+                a.new.display(),
+                crate::usage::org_label(&new)
+            ),
+            help: Some("pass --force to compare them anyway".into()),
+        });
+    }
+    if let (Some(o), Some(n)) = (old.manifest.captured_at, new.manifest.captured_at)
+        && o > n
+        && !g.quiet
+    {
+        eprintln!(
+            "warning: OLD (`{}`, captured {o}) is newer than NEW (`{}`, captured {n}): gains and losses read backwards",
+            a.old.display(),
+            a.new.display()
+        );
+    }
     let d = diff(&old, &new);
     let format = a
         .format

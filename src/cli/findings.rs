@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
-use crate::findings::{self, Config, Severity};
-use crate::model::Ts;
+use crate::findings::{self, Severity};
 use crate::report::Output;
 use crate::report::findings::{FindingsFormat, TableNotes, to_csv, to_json, to_table};
 use crate::resolve::Resolver;
@@ -21,15 +20,8 @@ pub struct Args {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Csv)]
     pub format: FindingsFormat,
-    /// Judge time-based rules at this instant (RFC 3339) instead of the capture time.
-    #[arg(long)]
-    pub as_of: Option<String>,
-    /// A privileged admin without a sign-on for more than this many days is dormant.
-    #[arg(long, default_value_t = 90)]
-    pub dormant_days: i64,
-    /// The window, in days, in which a privileged role must have been used.
-    #[arg(long, default_value_t = 14)]
-    pub usage_days: i64,
+    #[command(flatten)]
+    pub judgement: super::JudgementArgs,
     /// Only findings at or above this severity.
     #[arg(long, value_enum)]
     pub min_severity: Option<Severity>,
@@ -44,35 +36,13 @@ pub struct Args {
     pub fail_on: Option<Severity>,
 }
 
-/// Parses the shared options into a findings config.
-pub fn config(
-    t: &crate::model::Tenant,
-    as_of: Option<&str>,
-    dormant_days: i64,
-    usage_days: i64,
-) -> Result<Config, Error> {
-    let mut cfg = Config::for_tenant(t);
-    if let Some(s) = as_of {
-        cfg.as_of = Ts::parse(s)
-            .ok_or_else(|| Error::usage(format!("--as-of: `{s}` is not an RFC 3339 timestamp")))?;
-    }
-    if dormant_days < 0 || usage_days < 0 {
-        return Err(Error::usage(
-            "--dormant-days and --usage-days must not be negative",
-        ));
-    }
-    cfg.dormant_days = dormant_days;
-    cfg.usage_days = usage_days;
-    Ok(cfg)
-}
-
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let exceptions = match &a.exceptions {
         Some(p) => Some(findings::exceptions::load(p)?),
         None => None,
     };
     let t = load_input(&a.input, g)?;
-    let cfg = config(&t, a.as_of.as_deref(), a.dormant_days, a.usage_days)?;
+    let cfg = a.judgement.config(&t, g.quiet);
     let mut rules = findings::registry();
     if !a.rules.is_empty() {
         for want in &a.rules {
@@ -91,12 +61,14 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         found.retain(|f| f.severity.at_least(min));
     }
     let mut notes = TableNotes::default();
+    let mut applied = findings::exceptions::Applied::default();
     if let Some(ex) = &exceptions {
-        notes.lines = findings::exceptions::apply(&mut found, ex, cfg.as_of).notes();
+        applied = findings::exceptions::apply(&mut found, ex, cfg.as_of);
+        notes.lines = applied.notes();
     }
     let bytes = match a.format {
         FindingsFormat::Csv => to_csv(&found),
-        FindingsFormat::Json => to_json(&found),
+        FindingsFormat::Json => to_json(&found, &applied.suppressed_findings),
         FindingsFormat::Table => {
             let color = a.out.is_none() && std::io::stdout().is_terminal();
             to_table(&found, &notes, color).into_bytes()
@@ -105,13 +77,43 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let mut out = Output::create(a.out.as_deref())?;
     out.write_all(&bytes)?;
     out.finish()?;
-    if a.format != FindingsFormat::Table && !g.quiet {
+    // Expired and stale exceptions are reported even with -q: an accepted risk that no longer
+    // applies is a finding about the exceptions file itself.
+    let to_stderr = a.format != FindingsFormat::Table || a.out.is_some();
+    if to_stderr {
         for l in &notes.lines {
-            eprintln!("note: {l}");
+            let is_count = l.ends_with("suppressed by exceptions");
+            if !g.quiet || !is_count {
+                eprintln!("note: {l}");
+            }
         }
     }
-    let failing = a
-        .fail_on
-        .is_some_and(|th| found.iter().any(|f| f.severity.at_least(th)));
-    Ok(if failing { 1 } else { 0 })
+    if let Some(th) = a.fail_on {
+        let failing: Vec<&findings::Finding> =
+            found.iter().filter(|f| f.severity.at_least(th)).collect();
+        if !failing.is_empty() {
+            eprintln!("{}", fail_on_reason(th, &failing));
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}
+
+/// Why `--fail-on` fails: the count at or above the threshold, per rule.
+pub fn fail_on_reason(th: Severity, failing: &[&findings::Finding]) -> String {
+    let mut per_rule: std::collections::BTreeMap<(u8, &str), usize> = Default::default();
+    for f in failing {
+        *per_rule.entry((f.severity.rank(), f.rule)).or_default() += 1;
+    }
+    let parts: Vec<String> = per_rule
+        .iter()
+        .map(|((_, rule), n)| format!("{rule} {n}"))
+        .collect();
+    format!(
+        "failing (--fail-on {}): {} finding(s) at or above {}: {}",
+        th.as_str(),
+        failing.len(),
+        th.as_str(),
+        parts.join(", ")
+    )
 }

@@ -180,6 +180,89 @@ impl IngestArgs {
     }
 }
 
+/// Every check that needs no network, done before the secret is read or any request is sent:
+/// an ingest can take hours, and a conflict found at its end would throw that away.
+fn preflight(args: &IngestArgs, snapshot_out: bool) -> Result<(), crate::Error> {
+    let usage = |m: String, help: &str| crate::Error::Usage {
+        message: m,
+        help: (!help.is_empty()).then(|| help.to_string()),
+    };
+    // Where the export directory goes (the raw copy for a snapshot output).
+    let export_dir = |p: &std::path::Path, flag: &str| -> Result<(), crate::Error> {
+        if p.exists() && !p.join("manifest.json").is_file() {
+            return Err(usage(
+                format!(
+                    "{flag} `{}` already exists and is not an export directory; refusing to replace it",
+                    p.display()
+                ),
+                "name a new directory, or an earlier export directory to replace",
+            ));
+        }
+        Ok(())
+    };
+    if snapshot_out {
+        if args.out.is_dir() || (args.out.exists() && !crate::snapshot::is_snapshot(&args.out)) {
+            return Err(usage(
+                format!(
+                    "--out `{}` already exists and is not a snapshot; refusing to replace it",
+                    args.out.display()
+                ),
+                "name a new file, or an earlier .p1g snapshot to replace",
+            ));
+        }
+    } else {
+        export_dir(&args.out, "--out")?;
+    }
+    if let Some(raw) = &args.save_raw {
+        if !snapshot_out {
+            return Err(usage(
+                "--save-raw needs a snapshot output (--out FILE.p1g); --out DIR already is the raw export".into(),
+                "",
+            ));
+        }
+        if raw == &args.out {
+            return Err(usage("--save-raw and --out name the same path".into(), ""));
+        }
+        export_dir(raw, "--save-raw")?;
+    }
+    if args.no_activities && args.activities_since.is_some() {
+        return Err(usage(
+            "--activities-since and --no-activities contradict each other".into(),
+            "keep one",
+        ));
+    }
+    if let Some(since) = args.activities_since
+        && since > jiff::Timestamp::now()
+    {
+        return Err(usage(
+            format!("--activities-since {since} is in the future"),
+            "",
+        ));
+    }
+    if args.client_secret.is_some() && args.client_secret_file.is_some() {
+        return Err(usage(
+            "--client-secret and --client-secret-file both given".into(),
+            "keep one (prefer --client-secret-file or P1GRAPH_CLIENT_SECRET)",
+        ));
+    }
+    if !(args.max_rps > 0.0 && args.max_rps.is_finite()) {
+        return Err(usage(
+            format!("--max-rps must be a positive number, not {}", args.max_rps),
+            "",
+        ));
+    }
+    if args.concurrency == 0 {
+        return Err(usage("--concurrency must be at least 1".into(), ""));
+    }
+    if args.previous.is_some() && !snapshot_out {
+        return Err(usage(
+            "--previous needs a snapshot output (--out FILE.p1g): the usage ledger lives in snapshots".into(),
+            "",
+        ));
+    }
+    Ok(())
+}
+
 /// Progress bars on stderr.
 struct Bars {
     bar: ProgressBar,
@@ -248,16 +331,17 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
         .extension()
         .is_some_and(|e| e == "p1g")
         .then(|| cfg.out.clone());
+    preflight(&args, snapshot_out.is_some())?;
     let previous = match &args.previous {
         None => None,
-        Some(_) if snapshot_out.is_none() => {
-            return Err(crate::Error::usage(
-                "--previous needs a snapshot output (--out FILE.p1g): the usage ledger lives in snapshots",
-            ));
+        Some(p) => {
+            let prev = crate::snapshot::load(p)?;
+            // The organization is checked once it is known (after collection); the time now.
+            crate::usage::check_previous_time(crate::model::Ts::now(), &prev, p)?;
+            Some((prev, p.clone()))
         }
-        Some(p) => Some(crate::snapshot::load(p)?),
     };
-    if let Some(prev) = &previous
+    if let Some((prev, _)) = &previous
         && args.activities_since.is_none()
         && let Some(hw) = prev.usage.high_water
     {
@@ -334,13 +418,37 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
         );
     }
     if let Some(out) = snapshot_out {
-        let mut tenant = crate::export::read_export(&report.out)?;
-        if let Some(prev) = &previous {
-            crate::usage::carry_forward(&mut tenant, &prev.usage, |s| prev.strings.resolve(s));
-        }
-        let info = crate::snapshot::save(&tenant, &out)?;
-        if !quiet {
-            eprintln!("wrote snapshot {} ({} bytes)", out.display(), info.file_len);
+        let made = crate::input::snapshot_from_export(&report.out, previous.as_ref(), &out);
+        match made {
+            Ok(info) => {
+                if !quiet {
+                    eprintln!("wrote snapshot {} ({} bytes)", out.display(), info.file_len);
+                }
+            }
+            Err(e) => {
+                // Keep what was collected: a temporary raw export is moved out of harm's way.
+                let kept = match _raw_tmp.take() {
+                    Some(tmp) => {
+                        let base = tmp.keep();
+                        let dest = base.with_file_name(format!(
+                            "p1graph-collected-{}",
+                            jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ")
+                        ));
+                        match std::fs::rename(base.join("export"), &dest) {
+                            Ok(()) => {
+                                let _ = std::fs::remove_dir(&base);
+                                dest
+                            }
+                            Err(_) => base.join("export"),
+                        }
+                    }
+                    None => report.out.clone(),
+                };
+                return Err(crate::Error::Kept {
+                    inner: Box::new(e),
+                    path: kept,
+                });
+            }
         }
     }
     Ok(0)

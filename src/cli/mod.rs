@@ -82,6 +82,10 @@ pub fn parse() -> Cli {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.globals;
     init_logging(g.verbose);
+    // Ctrl-C removes temporaries; the live ingest handles its own interrupts.
+    if !matches!(cli.command, Command::Ingest(_)) {
+        crate::cleanup::install();
+    }
     match cli.command {
         Command::Ingest(a) => ingest::run(a, g.quiet),
         Command::Analyze(a) => analyze::run(a, g),
@@ -113,6 +117,60 @@ fn init_logging(verbose: u8) {
         )))
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// `--as-of`: RFC 3339, or a bare date `YYYY-MM-DD` meaning midnight UTC. Parsed by clap, so a
+/// bad value is refused before any input is read.
+pub fn parse_as_of(s: &str) -> Result<crate::model::Ts, String> {
+    if let Some(t) = crate::model::Ts::parse(s) {
+        return Ok(t);
+    }
+    if let Ok(d) = s.trim().parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(crate::model::Ts(z.timestamp().as_millisecond()));
+    }
+    Err(format!(
+        "`{s}` is neither an RFC 3339 timestamp (2026-11-01T00:00:00Z) nor a date (2026-11-01)"
+    ))
+}
+
+/// How time-based rules are judged (access model M9): shared by `findings`, `analyze`, `usage`
+/// and `review start`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JudgementArgs {
+    /// Judge time-based rules at this instant (RFC 3339, or a date meaning midnight UTC) instead
+    /// of the capture time.
+    #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
+    pub as_of: Option<crate::model::Ts>,
+    /// A privileged admin without a sign-on for more than this many days is dormant (at least 1).
+    #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..))]
+    pub dormant_days: i64,
+    /// The window, in days, in which a privileged role must have been used (at least 1).
+    #[arg(long, default_value_t = 14, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..))]
+    pub usage_days: i64,
+}
+
+impl JudgementArgs {
+    /// The findings configuration for tenant `t`; warns (unless quiet) when `--as-of` is before
+    /// the capture time, since what happened after it is then already in the data.
+    pub fn config(&self, t: &Tenant, quiet: bool) -> crate::findings::Config {
+        let mut cfg = crate::findings::Config::for_tenant(t);
+        if let Some(at) = self.as_of {
+            if let Some(cap) = t.manifest.captured_at
+                && at < cap
+                && !quiet
+            {
+                eprintln!(
+                    "warning: --as-of {at} is before the capture time {cap}: states (enabled, MFA, assignments) are those at capture"
+                );
+            }
+            cfg.as_of = at;
+        }
+        cfg.dormant_days = self.dormant_days;
+        cfg.usage_days = self.usage_days;
+        cfg
+    }
 }
 
 /// Loads `--input` with a spinner, and reports tolerated input problems on standard error.

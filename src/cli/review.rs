@@ -41,15 +41,8 @@ pub struct StartArgs {
     /// The campaign directory to create.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Judge dormancy and usage at this instant (RFC 3339) instead of the capture time.
-    #[arg(long)]
-    pub as_of: Option<String>,
-    /// A user without a sign-on for more than this many days is dormant.
-    #[arg(long, default_value_t = 90)]
-    pub dormant_days: i64,
-    /// Access not used in this many days (when activities cover them) is unused.
-    #[arg(long, default_value_t = 14)]
-    pub usage_days: i64,
+    #[command(flatten)]
+    pub judgement: super::JudgementArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,18 +101,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
 }
 
 fn start(a: StartArgs, g: &Globals) -> Result<u8, Error> {
-    if a.dormant_days < 0 || a.usage_days < 0 {
-        return Err(Error::usage(
-            "--dormant-days and --usage-days must not be negative",
-        ));
-    }
-    let as_of =
-        match &a.as_of {
-            Some(s) => Some(Ts::parse(s).ok_or_else(|| {
-                Error::usage(format!("--as-of: `{s}` is not an RFC 3339 timestamp"))
-            })?),
-            None => None,
-        };
+    let as_of = a.judgement.as_of;
     if a.out.join(review::campaign::MANIFEST_FILE).exists() {
         return Err(review::ReviewError::Exists(a.out.clone()).into());
     }
@@ -129,8 +111,8 @@ fn start(a: StartArgs, g: &Globals) -> Result<u8, Error> {
         by: a.by,
         scope: a.scope,
         as_of,
-        dormant_days: a.dormant_days,
-        usage_days: a.usage_days,
+        dormant_days: a.judgement.dormant_days,
+        usage_days: a.judgement.usage_days,
         created_at: None,
     };
     let pb = progress::bar(g, 0, "resolving");

@@ -38,6 +38,7 @@ pub fn run(c: Command, g: &Globals) -> Result<u8, Error> {
             let mut t = load_input(&a.input, g)?;
             if let Some(p) = &a.previous {
                 let prev = crate::snapshot::load(p)?;
+                crate::usage::check_previous(&t, t.captured_at(), &prev, p)?;
                 crate::usage::carry_forward(&mut t, &prev.usage, |s| prev.strings.resolve(s));
             }
             let info = crate::snapshot::save(&t, &a.out)?;

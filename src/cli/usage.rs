@@ -39,15 +39,12 @@ pub struct Args {
     pub view: View,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// The window, in days, a role must have been used in.
-    #[arg(long, default_value_t = 14)]
-    pub usage_days: i64,
+
     /// Only privileged roles that were not used (the roles view).
     #[arg(long)]
     pub unused: bool,
-    /// Judge at this instant (RFC 3339) instead of the capture time.
-    #[arg(long)]
-    pub as_of: Option<String>,
+    #[command(flatten)]
+    pub judgement: super::JudgementArgs,
     /// Write here (atomically) instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -55,7 +52,7 @@ pub struct Args {
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let t = load_input(&a.input, g)?;
-    let cfg = super::findings::config(&t, a.as_of.as_deref(), 90, a.usage_days)?;
+    let cfg = a.judgement.config(&t, g.quiet);
     let r = Resolver::new(&t);
     let only = a
         .identity

@@ -83,6 +83,13 @@ pub struct ExportWriter {
     compress: bool,
     files: HashMap<String, Sink>,
     finished: bool,
+    /// Removes the temporary directory (and empty created parents) on Ctrl-C.
+    _regs: (
+        crate::cleanup::Registration,
+        Vec<crate::cleanup::Registration>,
+    ),
+    /// Parent directories this writer created: removed (while empty) when it is not finished.
+    created: Vec<PathBuf>,
 }
 
 impl ExportWriter {
@@ -92,10 +99,11 @@ impl ExportWriter {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|source| WriteError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        let (created, dir_regs) =
+            crate::cleanup::create_dirs(parent).map_err(|source| WriteError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         let name = dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -108,8 +116,11 @@ impl ExportWriter {
             path: tmp.clone(),
             source,
         })?;
+        let reg = crate::cleanup::temporary(&tmp);
         Ok(ExportWriter {
             dest: dest.to_path_buf(),
+            _regs: (reg, dir_regs),
+            created,
             tmp,
             compress,
             files: HashMap::new(),
@@ -250,6 +261,7 @@ impl Drop for ExportWriter {
         if !self.finished {
             self.files.clear();
             let _ = fs::remove_dir_all(&self.tmp);
+            crate::cleanup::remove_empty_dirs(&self.created);
         }
     }
 }

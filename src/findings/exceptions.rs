@@ -43,6 +43,29 @@ pub enum ExceptionsError {
     },
     #[error("`{path}`: unsupported extension (use .toml, .yaml or .yml)")]
     Extension { path: PathBuf },
+    #[error("`{path}` line {line}: exception #{number}: unknown rule `{rule}`")]
+    UnknownRule {
+        path: PathBuf,
+        line: usize,
+        number: usize,
+        rule: String,
+    },
+}
+
+impl ExceptionsError {
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ExceptionsError::UnknownRule { .. } => Some(format!(
+                "the rule ids are: {}",
+                super::registry()
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,9 +107,12 @@ pub struct Exception {
 }
 
 impl Exception {
+    /// The identity may be named by id or by name (a user's username, an application's or
+    /// gateway's name).
     fn matches(&self, f: &Finding) -> bool {
         self.rule == f.rule
-            && self.identity == f.identity_id
+            && (self.identity == f.identity_id
+                || (!self.identity.is_empty() && self.identity == f.identity_name))
             && self
                 .entitlement
                 .as_ref()
@@ -146,8 +172,18 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, ExceptionsError> {
             });
         }
     };
+    let known: Vec<&'static str> = super::registry().iter().map(|r| r.id()).collect();
     let mut out = Vec::new();
     for (i, e) in file.exception.into_iter().enumerate() {
+        if !known.contains(&e.rule.as_str()) {
+            // A typo would otherwise be a stale exception that never suppresses anything.
+            return Err(ExceptionsError::UnknownRule {
+                path: path.to_path_buf(),
+                line: line_of(&text, &format!("\"{}\"", e.rule)),
+                number: i + 1,
+                rule: e.rule,
+            });
+        }
         let expires = parse_expiry(&e.expires).ok_or_else(|| ExceptionsError::Syntax {
             path: path.to_path_buf(),
             line: line_of(&text, &e.expires),
@@ -212,6 +248,9 @@ fn parse_expiry(s: &str) -> Option<Ts> {
 #[derive(Debug, Default, Clone)]
 pub struct Applied {
     pub suppressed: usize,
+    /// The suppressed findings with the exception that accepted each (JSON output keeps them
+    /// visible).
+    pub suppressed_findings: Vec<(Finding, Exception)>,
     /// Exceptions past their expiry (they suppress nothing).
     pub expired: Vec<Exception>,
     /// Valid exceptions that matched no finding.
@@ -250,19 +289,23 @@ pub fn apply(findings: &mut Vec<Finding>, exceptions: &[Exception], as_of: Ts) -
     let (valid, expired): (Vec<&Exception>, Vec<&Exception>) =
         exceptions.iter().partition(|e| e.expires > as_of);
     let mut used = vec![false; valid.len()];
-    let before = findings.len();
+    let mut suppressed_findings = Vec::new();
     findings.retain(|f| {
-        let mut hit = false;
+        let mut hit: Option<usize> = None;
         for (i, e) in valid.iter().enumerate() {
             if e.matches(f) {
                 used[i] = true;
-                hit = true;
+                hit.get_or_insert(i);
             }
         }
-        !hit
+        if let Some(i) = hit {
+            suppressed_findings.push((f.clone(), valid[i].clone()));
+        }
+        hit.is_none()
     });
     Applied {
-        suppressed: before - findings.len(),
+        suppressed: suppressed_findings.len(),
+        suppressed_findings,
         expired: expired.into_iter().cloned().collect(),
         stale: valid
             .iter()
@@ -373,8 +416,19 @@ expires = "2027-01-01"
         let date = write(
             dir.path(),
             "d.toml",
-            "[[exception]]\nrule = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"soon\"\n",
+            "[[exception]]\nrule = \"dormant-admin\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"soon\"\n",
         );
         assert!(load(&date).unwrap_err().to_string().contains("line 5"));
+        let unknown = write(
+            dir.path(),
+            "u.toml",
+            "[[exception]]\nrule = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n",
+        );
+        let e = load(&unknown).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: exception #1: unknown rule `x`"),
+            "{e}"
+        );
     }
 }

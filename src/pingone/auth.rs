@@ -162,12 +162,12 @@ impl TokenSource {
             .await
             .map_err(|e| AuthError::Connect {
                 url: self.url.clone(),
-                message: self.scrub(&e.without_url().to_string()),
+                message: self.scrub(&super::request::describe_reqwest(&e)),
             })?;
         let status = resp.status();
         let body = resp.bytes().await.map_err(|e| AuthError::Connect {
             url: self.url.clone(),
-            message: self.scrub(&e.without_url().to_string()),
+            message: self.scrub(&super::request::describe_reqwest(&e)),
         })?;
         if !status.is_success() {
             let err: OAuthError = serde_json::from_slice(&body).unwrap_or_default();

@@ -217,9 +217,14 @@ impl Api {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
+            let waited = std::time::Instant::now();
             match group {
                 RateGroup::General => self.general.acquire().await,
                 RateGroup::Activities => self.activities.acquire().await,
+            }
+            let waited = waited.elapsed();
+            if waited >= Duration::from_millis(50) {
+                tracing::debug!(path = %path, wait_ms = waited.as_millis() as u64, "rate limit wait");
             }
             let outcome = {
                 let _permit =
@@ -232,7 +237,7 @@ impl Api {
                         })?;
                 let bearer = self.tokens.bearer().await?;
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(path = %path, attempt, "GET");
+                let started = std::time::Instant::now();
                 let sent = self
                     .http
                     .get(url)
@@ -244,12 +249,17 @@ impl Api {
                     .send()
                     .await;
                 match sent {
-                    Err(e) => Outcome::Retry {
-                        after: None,
-                        last: format!("connection error: {}", e.without_url()),
-                    },
+                    Err(e) => {
+                        let why = describe_reqwest(&e);
+                        tracing::info!(method = "GET", path = %path, attempt, ms = started.elapsed().as_millis() as u64, "failed: {why}");
+                        Outcome::Retry {
+                            after: None,
+                            last: format!("connection error: {why}"),
+                        }
+                    }
                     Ok(resp) => {
                         let status = resp.status().as_u16();
+                        tracing::info!(method = "GET", path = %path, status, attempt, ms = started.elapsed().as_millis() as u64, "request");
                         let retry_after = resp
                             .headers()
                             .get(reqwest::header::RETRY_AFTER)
@@ -261,7 +271,7 @@ impl Api {
                                 after: None,
                                 last: format!(
                                     "connection error while reading the body: {}",
-                                    e.without_url()
+                                    describe_reqwest(&e)
                                 ),
                             },
                             Ok(body) => {
@@ -300,13 +310,13 @@ impl Api {
                             RateGroup::Activities => &self.activities,
                         };
                         if let Some(rate) = limiter.slow_down().await {
-                            tracing::info!(
+                            tracing::debug!(
                                 "throttled by the server: client rate lowered to {rate:.1} requests/s"
                             );
                         }
                     }
                     let delay = self.backoff(attempt, after);
-                    tracing::info!(path = %path, attempt, delay_ms = delay.as_millis() as u64, "retrying: {last}");
+                    tracing::debug!(path = %path, attempt, delay_ms = delay.as_millis() as u64, "retrying: {last}");
                     tokio::time::sleep(delay).await;
                 }
             }
@@ -408,6 +418,34 @@ fn jitter_fraction() -> f64 {
             .unwrap_or(0),
     );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A transport error with its whole cause chain (DNS, refused, TLS, proxy, timeout), without the
+/// URL (it may carry a paging cursor): `error sending request: client error (Connect): tcp
+/// connect error: Connection refused (os error 111)`.
+pub fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out: "
+    } else if e.is_connect() {
+        "cannot connect: "
+    } else {
+        ""
+    };
+    let mut top = e.to_string();
+    if let Some(u) = e.url() {
+        top = top.replace(&format!(" for url ({u})"), "");
+    }
+    let mut out = format!("{kind}{top}");
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cur = c.source();
+    }
+    out
 }
 
 #[cfg(test)]

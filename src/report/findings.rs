@@ -42,9 +42,44 @@ pub fn to_csv(findings: &[Finding]) -> Vec<u8> {
     out
 }
 
-/// JSON: an array of objects with the CSV's columns as members.
-pub fn to_json(findings: &[Finding]) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(findings).unwrap_or_else(|_| b"[]".to_vec());
+/// JSON: an array of objects with the CSV's columns as members, plus `suppressed`: `null`, or
+/// the exception that accepted the finding (reason, owner, expiry). Suppressed findings stay
+/// visible here (they leave the CSV and the table), in the same order as the rest.
+pub fn to_json(
+    findings: &[Finding],
+    suppressed: &[(Finding, crate::findings::exceptions::Exception)],
+) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Suppression<'a> {
+        reason: &'a str,
+        owner: &'a str,
+        expires: &'a str,
+        exception: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        #[serde(flatten)]
+        finding: &'a Finding,
+        suppressed: Option<Suppression<'a>>,
+    }
+    let mut rows: Vec<Row> = findings
+        .iter()
+        .map(|f| Row {
+            finding: f,
+            suppressed: None,
+        })
+        .chain(suppressed.iter().map(|(f, e)| Row {
+            finding: f,
+            suppressed: Some(Suppression {
+                reason: &e.reason,
+                owner: &e.owner,
+                expires: &e.expires_text,
+                exception: e.number,
+            }),
+        }))
+        .collect();
+    rows.sort_by(|a, b| a.finding.order(b.finding));
+    let mut v = serde_json::to_vec_pretty(&rows).unwrap_or_else(|_| b"[]".to_vec());
     v.push(b'\n');
     v
 }

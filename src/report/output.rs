@@ -24,6 +24,8 @@ enum Sink {
     File {
         tmp: tempfile::NamedTempFile,
         dest: PathBuf,
+        /// Removes the temporary on Ctrl-C (see [`crate::cleanup`]).
+        _reg: crate::cleanup::Registration,
     },
     Stdout,
 }
@@ -32,6 +34,22 @@ enum Sink {
 pub struct Output {
     sink: Sink,
     buf: BufWriter<Box<dyn Write + Send>>,
+    /// Directories created for this output: removed (while empty) when it is not finished.
+    created_dirs: Vec<PathBuf>,
+    _dir_regs: Vec<crate::cleanup::Registration>,
+    finished: bool,
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Never leave an empty output folder behind a failed run.
+            if let Sink::File { tmp, .. } = &self.sink {
+                let _ = std::fs::remove_file(tmp.path());
+            }
+            crate::cleanup::remove_empty_dirs(&self.created_dirs);
+        }
+    }
 }
 
 impl Output {
@@ -41,6 +59,9 @@ impl Output {
             None => Ok(Output {
                 sink: Sink::Stdout,
                 buf: BufWriter::with_capacity(1 << 20, Box::new(io::stdout())),
+                created_dirs: Vec::new(),
+                _dir_regs: Vec::new(),
+                finished: false,
             }),
             Some(dest) => {
                 let dir = dest
@@ -51,19 +72,32 @@ impl Output {
                     path: dest.to_path_buf(),
                     source,
                 };
-                std::fs::create_dir_all(dir).map_err(err)?;
+                let (created_dirs, dir_regs) = crate::cleanup::create_dirs(dir).map_err(err)?;
+                // The temporary's name says which output it belongs to.
+                let name = dest
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let tmp = tempfile::Builder::new()
-                    .prefix(".p1graph-")
+                    .prefix(&format!(".{name}.p1graph-"))
                     .suffix(".tmp")
                     .tempfile_in(dir)
-                    .map_err(err)?;
+                    .map_err(|e| {
+                        crate::cleanup::remove_empty_dirs(&created_dirs);
+                        err(e)
+                    })?;
+                let reg = crate::cleanup::temporary(tmp.path());
                 let file = tmp.reopen().map_err(err)?;
                 Ok(Output {
                     sink: Sink::File {
                         tmp,
                         dest: dest.to_path_buf(),
+                        _reg: reg,
                     },
                     buf: BufWriter::with_capacity(1 << 20, Box::new(file)),
+                    created_dirs,
+                    _dir_regs: dir_regs,
+                    finished: false,
                 })
             }
         }
@@ -94,19 +128,22 @@ impl Output {
     /// Flushes, and for a file syncs and renames it into place.
     pub fn finish(mut self) -> Result<(), OutputError> {
         self.buf.flush().map_err(|e| self.err(e))?;
-        match self.sink {
+        // `persist` takes the temporary by value: move the sink out.
+        let result = match std::mem::replace(&mut self.sink, Sink::Stdout) {
             Sink::Stdout => Ok(()),
-            Sink::File { tmp, dest } => {
+            Sink::File { tmp, dest, _reg } => {
                 let err = |source| OutputError::Io {
                     path: dest.clone(),
                     source,
                 };
-                drop(self.buf);
-                tmp.as_file().sync_all().map_err(err)?;
-                tmp.persist(&dest).map_err(|e| err(e.error))?;
-                Ok(())
+                tmp.as_file()
+                    .sync_all()
+                    .map_err(err)
+                    .and_then(|()| tmp.persist(&dest).map(|_| ()).map_err(|e| err(e.error)))
             }
-        }
+        };
+        self.finished = result.is_ok();
+        result
     }
 }
 
@@ -143,5 +180,23 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn an_unfinished_output_leaves_no_empty_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("report/sub/a.csv");
+        let mut o = Output::create(Some(&dest)).unwrap();
+        o.write_all(b"half").unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("report/sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.len() == 1 && names[0].starts_with(".a.csv.p1graph-"),
+            "the temporary names its output: {names:?}"
+        );
+        drop(o);
+        assert!(!dir.path().join("report").exists());
     }
 }

@@ -536,8 +536,12 @@ pub fn start(
         progress(done, ids.len() as u64);
     }
 
-    // Write sheets and keys, then the manifest last: a directory without campaign.json is not a
-    // campaign, so an interrupted start leaves nothing that `status` would accept.
+    // Write sheets, keys and the manifest into a staging directory beside `out_dir`, moved into
+    // place at the end: a failed or interrupted start leaves nothing behind (no half campaign,
+    // no empty folder).
+    let final_dir = out_dir;
+    let stage = Staging::new(final_dir)?;
+    let out_dir = stage.path.as_path();
     let mut sheets = Vec::new();
     let mut total = 0u64;
     let header = header_bytes();
@@ -612,11 +616,80 @@ pub fn start(
         sheets,
     };
     crate::report::output::write_file(&out_dir.join(MANIFEST_FILE), &manifest.to_json())?;
+    stage.commit(final_dir)?;
     Ok(StartSummary {
         manifest,
         identities: ids.len() as u64,
         rows: total,
     })
+}
+
+/// A campaign being written: a hidden directory beside the destination, named after it, removed
+/// on drop (and on Ctrl-C) unless [`Staging::commit`] moved it into place.
+struct Staging {
+    path: std::path::PathBuf,
+    created: Vec<std::path::PathBuf>,
+    done: bool,
+    _regs: (
+        crate::cleanup::Registration,
+        Vec<crate::cleanup::Registration>,
+    ),
+}
+
+impl Staging {
+    fn new(dest: &Path) -> Result<Staging, ReviewError> {
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (created, dir_regs) =
+            crate::cleanup::create_dirs(parent).map_err(ReviewError::io(parent))?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "campaign".into());
+        let path = parent.join(format!(".{name}.p1graph-campaign-{}", std::process::id()));
+        if path.exists() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+        std::fs::create_dir_all(&path).map_err(ReviewError::io(&path))?;
+        let reg = crate::cleanup::temporary(&path);
+        Ok(Staging {
+            path,
+            created,
+            done: false,
+            _regs: (reg, dir_regs),
+        })
+    }
+
+    /// Moves the campaign into `dest`: a rename when `dest` does not exist, else each entry
+    /// (the caller checked that `dest` holds no campaign).
+    fn commit(mut self, dest: &Path) -> Result<(), ReviewError> {
+        if !dest.exists() {
+            std::fs::rename(&self.path, dest).map_err(ReviewError::io(dest))?;
+        } else {
+            for e in std::fs::read_dir(&self.path).map_err(ReviewError::io(&self.path))? {
+                let e = e.map_err(ReviewError::io(&self.path))?;
+                let to = dest.join(e.file_name());
+                if to.is_dir() {
+                    let _ = std::fs::remove_dir_all(&to);
+                }
+                std::fs::rename(e.path(), &to).map_err(ReviewError::io(&to))?;
+            }
+            let _ = std::fs::remove_dir(&self.path);
+        }
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.path);
+            crate::cleanup::remove_empty_dirs(&self.created);
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -247,6 +247,7 @@ fn write_atomic(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
         .prefix(".p1graph-snapshot-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
+    let _reg = crate::cleanup::temporary(tmp.path());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -5,6 +5,8 @@
 
 pub mod views;
 
+use std::path::PathBuf;
+
 use rustc_hash::FxHashMap;
 
 use crate::model::usage::{ActorUsage, AppUse, Period, UsageLedger};
@@ -117,6 +119,91 @@ mod tests {
         ] {
             assert!(is_admin_action(t), "{t}");
         }
+    }
+}
+
+/// Why an earlier snapshot cannot be combined with a later input.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviousError {
+    #[error(
+        "`{previous}` is a snapshot of organization {previous_org}, but the input is organization {input_org}; refusing to mix their usage"
+    )]
+    OtherOrganization {
+        previous: PathBuf,
+        previous_org: String,
+        input_org: String,
+    },
+    #[error(
+        "`{previous}` was captured at {previous_at}, after the input (captured at {input_at}); refusing to carry a newer ledger into an older capture"
+    )]
+    Newer {
+        previous: PathBuf,
+        previous_at: Ts,
+        input_at: Ts,
+    },
+}
+
+impl PreviousError {
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            PreviousError::OtherOrganization { .. } => {
+                "pass a snapshot of the same organization as --previous, or none".into()
+            }
+            PreviousError::Newer { .. } => {
+                "--previous must name an earlier snapshot of the same organization".into()
+            }
+        })
+    }
+}
+
+/// `org (name)`, or `org` when the name is unknown, or `(unknown)`.
+pub fn org_label(t: &Tenant) -> String {
+    let (id, name) = (t.s(t.organization.id), t.s(t.organization.name));
+    match (id.is_empty(), name.is_empty()) {
+        (true, _) => "(unknown)".into(),
+        (false, true) => format!("`{id}`"),
+        (false, false) => format!("`{id}` ({name})"),
+    }
+}
+
+/// Do `a` and `b` name different organizations? Unknown ids (empty) never conflict.
+pub fn other_organization(a: &Tenant, b: &Tenant) -> bool {
+    let (x, y) = (a.s(a.organization.id), b.s(b.organization.id));
+    !x.is_empty() && !y.is_empty() && x != y
+}
+
+/// Checks that `previous` (read from `path`) may be carried forward into `input`: the same
+/// organization, and captured no later than `input_at` (the input's capture time, or now for a
+/// live ingest).
+pub fn check_previous(
+    input: &Tenant,
+    input_at: Ts,
+    previous: &Tenant,
+    path: &std::path::Path,
+) -> Result<(), PreviousError> {
+    if other_organization(input, previous) {
+        return Err(PreviousError::OtherOrganization {
+            previous: path.to_path_buf(),
+            previous_org: org_label(previous),
+            input_org: org_label(input),
+        });
+    }
+    check_previous_time(input_at, previous, path)
+}
+
+/// The time half of [`check_previous`], usable before the input exists (a live ingest).
+pub fn check_previous_time(
+    input_at: Ts,
+    previous: &Tenant,
+    path: &std::path::Path,
+) -> Result<(), PreviousError> {
+    match previous.manifest.captured_at {
+        Some(p) if p > input_at => Err(PreviousError::Newer {
+            previous: path.to_path_buf(),
+            previous_at: p,
+            input_at,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -727,7 +727,8 @@ fn selected_environments_only() {
     let mock = MockPingOne::start(&mini(), MockOptions::default());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
-    let o = cmd(&mock, &out)
+    let o = ingest_cmd(&mock, ADMIN_ENV, &out)
+        .args(["--retry-base-ms", "20", "--max-rps", "500"])
         .args(["--environments", PROD_ENV, "--no-activities"])
         .output()
         .unwrap();

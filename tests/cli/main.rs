@@ -6,6 +6,7 @@ mod errors;
 mod findings;
 mod ingest;
 mod oracle;
+mod refusals;
 mod review;
 mod rules;
 mod support;
