@@ -29,6 +29,8 @@ pub enum Error {
     Review(#[from] crate::review::ReviewError),
     #[error(transparent)]
     Previous(#[from] crate::usage::PreviousError),
+    #[error(transparent)]
+    OpenGraph(#[from] crate::report::opengraph::OpenGraphError),
     /// A failure after a live collection: the collected export was kept, and the message says
     /// where, so that hours of collection are never thrown away.
     #[error("{inner}")]

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod explain;
 pub mod findings;
 pub mod ingest;
+pub mod opengraph;
 pub mod progress;
 pub mod review;
 pub mod rules;
@@ -73,6 +74,9 @@ pub enum Command {
     Synth(synth::Args),
     /// Access-review campaigns: reviewer sheets, decisions, remediation plan, verification.
     Review(review::Args),
+    /// Write the organization and its attack paths as BloodHound OpenGraph files.
+    #[command(name = "opengraph")]
+    OpenGraph(opengraph::Args),
 }
 
 pub fn parse() -> Cli {
@@ -99,6 +103,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Synth(a) => synth::run(a, g),
         Command::Usage(a) => usage::run(a, g),
         Command::Review(a) => review::run(a, g),
+        Command::OpenGraph(a) => opengraph::run(a, g),
     }
 }
 

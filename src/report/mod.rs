@@ -3,6 +3,7 @@
 pub mod access;
 pub mod diff;
 pub mod findings;
+pub mod opengraph;
 pub mod output;
 pub mod summary;
 

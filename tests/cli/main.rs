@@ -5,6 +5,7 @@ mod demo;
 mod errors;
 mod findings;
 mod ingest;
+mod opengraph;
 mod oracle;
 mod refusals;
 mod review;
