@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
+use crate::findings::usage::compute;
 use crate::report::access::write_csv_fields;
 use crate::resolve::Resolver;
 use crate::resolve::explain::find_identity;
-use crate::usage::views::compute;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum View {

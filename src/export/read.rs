@@ -39,7 +39,7 @@ pub fn read_export(dir: &Path) -> Result<Tenant, ReadError> {
     l.finish_relations();
     l.t.reindex();
     let mut t = l.t;
-    crate::usage::fold_into(&mut t, l.activities);
+    crate::model::usage::fold_into(&mut t, l.activities);
     Ok(t)
 }
 

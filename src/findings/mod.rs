@@ -10,6 +10,7 @@ pub mod exceptions;
 pub mod rules;
 #[cfg(test)]
 mod tests;
+pub mod usage;
 
 use std::cmp::Ordering;
 
@@ -157,7 +158,7 @@ impl<'r, 't> Context<'r, 't> {
 
     /// A finding about an identity, with the identity columns filled in.
     pub fn identity_finding(&self, rule: &dyn Rule, id: Identity) -> Finding {
-        let (iid, name, _, _) = crate::report::access::identity_columns(self.t(), id);
+        let (iid, name, _, _) = crate::resolve::labels::identity_columns(self.t(), id);
         Finding {
             rule: rule.id(),
             severity: rule.severity(),

@@ -10,9 +10,13 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
+pub use super::csv::write_csv_fields;
 use super::output::{Output, OutputError};
 use crate::model::*;
-use crate::resolve::{Access, Identity, Resolver, RoleEnt, Via};
+pub use crate::resolve::labels::{
+    identity_columns, identity_label, push_group_chain, role_label, role_sources,
+};
+use crate::resolve::{Access, Identity, Resolver, Via};
 
 /// The header of the access export.
 pub const ACCESS_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources,path";
@@ -116,74 +120,6 @@ pub struct AccessRow<'a> {
     pub via: &'a str,
     pub sources: &'a str,
     pub path: &'a str,
-}
-
-/// Identity columns.
-pub fn identity_columns(t: &Tenant, id: Identity) -> (&str, &str, &str, bool) {
-    match id {
-        Identity::User(u) => {
-            let u = &t.users[u.idx()];
-            (
-                t.s(u.id),
-                t.s(u.username),
-                t.s(t.environments[u.env.idx()].id),
-                u.is_active(),
-            )
-        }
-        Identity::Application(a) => {
-            let a = &t.applications[a.idx()];
-            (
-                t.s(a.id),
-                t.s(a.name),
-                t.s(t.environments[a.env.idx()].id),
-                a.enabled,
-            )
-        }
-        Identity::Gateway(g) => {
-            let g = &t.gateways[g.idx()];
-            (
-                t.s(g.id),
-                t.s(g.name),
-                t.s(t.environments[g.env.idx()].id),
-                g.enabled,
-            )
-        }
-    }
-}
-
-/// The label of an identity in a path: `user:ana@example.com`, `application:CI deploy`.
-pub fn identity_label(t: &Tenant, id: Identity, out: &mut String) {
-    let (pid, name, _, _) = identity_columns(t, id);
-    let kind = match id {
-        Identity::User(_) => "user",
-        Identity::Application(_) => "application",
-        Identity::Gateway(_) => "gateway",
-    };
-    let shown = if name.is_empty() { pid } else { name };
-    let _ = write!(out, "{kind}:{shown}");
-}
-
-/// Appends ` -> group:A -> group:B ...` for a chain of groups.
-pub fn push_group_chain(t: &Tenant, chain: &[GroupId], out: &mut String) {
-    for &g in chain {
-        let _ = write!(out, " -> group:{}", t.group_label(g));
-    }
-}
-
-/// ` -> role:NAME @ SCOPE_TYPE:SCOPE_NAME`
-pub fn role_label(t: &Tenant, e: &RoleEnt, out: &mut String) {
-    let name = e
-        .role
-        .map(|r| t.roles[r.idx()].name)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(e.role_id);
-    let _ = write!(
-        out,
-        " -> role:{} @ {}:{}",
-        t.s(name),
-        t.scope_kind_str(e.scope.kind),
-        t.scope_name(e.scope)
-    );
 }
 
 /// The shortest group chain of a user to any of `groups`: appended as ` -> group:...` labels.
@@ -382,32 +318,6 @@ pub fn emit_row(format: RowFormat, row: &AccessRow, bytes: &mut Vec<u8>) {
     }
 }
 
-/// `direct` and/or source group ids, sorted, `;`-separated.
-pub fn role_sources(t: &Tenant, a: &Access, e: &RoleEnt, out: &mut String) {
-    let groups = a.role_groups(e);
-    // "direct" sorts among group ids by its bytes.
-    let mut direct_pending = e.direct;
-    let mut first = true;
-    let mut push = |s: &str, out: &mut String| {
-        if !first {
-            out.push(';');
-        }
-        first = false;
-        out.push_str(s);
-    };
-    for g in groups {
-        let gid = t.s(t.groups[g.idx()].id);
-        if direct_pending && "direct" < gid {
-            push("direct", out);
-            direct_pending = false;
-        }
-        push(gid, out);
-    }
-    if direct_pending {
-        push("direct", out);
-    }
-}
-
 /// Appends one CSV record (RFC 4180: quoted when needed, CRLF).
 pub fn write_csv_row(row: &AccessRow, out: &mut Vec<u8>) {
     let enabled = if row.enabled { "true" } else { "false" };
@@ -428,38 +338,4 @@ pub fn write_csv_row(row: &AccessRow, out: &mut Vec<u8>) {
         row.path,
     ];
     write_csv_fields(&fields, out);
-}
-
-/// Appends one CSV record of arbitrary fields.
-pub fn write_csv_fields(fields: &[&str], out: &mut Vec<u8>) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
-            out.push(b'"');
-            for b in f.bytes() {
-                if b == b'"' {
-                    out.push(b'"');
-                }
-                out.push(b);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(f.as_bytes());
-        }
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        let mut out = Vec::new();
-        write_csv_fields(&["a", "b,c", "say \"hi\"", ""], &mut out);
-        assert_eq!(out, b"a,\"b,c\",\"say \"\"hi\"\"\",\r\n");
-    }
 }

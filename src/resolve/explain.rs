@@ -84,7 +84,7 @@ pub fn find_identity(r: &Resolver, query: &str) -> Result<Identity, QueryError> 
             let examples = hits
                 .iter()
                 .take(5)
-                .map(|&h| crate::report::access::identity_columns(t, h).0.to_string())
+                .map(|&h| crate::resolve::labels::identity_columns(t, h).0.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
             Err(QueryError::AmbiguousIdentity {
@@ -126,7 +126,7 @@ pub fn explain(
     let t = r.t;
     let mut access = Access::default();
     r.resolve(id, &mut access);
-    let (pid, name, env, enabled) = crate::report::access::identity_columns(t, id);
+    let (pid, name, env, enabled) = crate::resolve::labels::identity_columns(t, id);
     let env_name = t
         .index
         .env

@@ -7,6 +7,7 @@ pub mod access;
 pub mod closure;
 pub mod csr;
 pub mod explain;
+pub mod labels;
 
 pub use access::{Access, AppEnt, Identity, Resolver, RoleEnt, ScopeEnt, Via};
 

@@ -144,7 +144,7 @@ fn push_chain(
     out: &mut String,
 ) {
     if let Some(chain) = closure.shortest_chain_from(r.direct_groups(u), targets) {
-        crate::report::access::push_group_chain(r.t, &chain, out);
+        crate::resolve::labels::push_group_chain(r.t, &chain, out);
     }
 }
 
@@ -160,7 +160,7 @@ pub fn access_ents(
     let t = r.t;
     let Some(id) = a.identity else { return };
     let mut label = String::new();
-    crate::report::access::identity_label(t, id, &mut label);
+    crate::resolve::labels::identity_label(t, id, &mut label);
     if want_apps {
         for (i, e) in a.apps.iter().enumerate() {
             let app = &t.applications[e.app.idx()];
@@ -181,7 +181,7 @@ pub fn access_ents(
                     for x in &a.roles {
                         if x.role.is_some_and(|rr| r.admin_console_role[rr.idx()]) {
                             if ids.is_empty() {
-                                crate::report::access::role_label(t, x, &mut path);
+                                crate::resolve::labels::role_label(t, x, &mut path);
                             }
                             ids.push(t.s(x.role_id));
                         }
@@ -211,7 +211,7 @@ pub fn access_ents(
     if want_roles {
         for (i, e) in a.roles.iter().enumerate() {
             let mut sources = String::new();
-            crate::report::access::role_sources(t, a, e, &mut sources);
+            crate::resolve::labels::role_sources(t, a, e, &mut sources);
             let mut path = label.clone();
             let mut via_groups = Vec::new();
             let groups = a.role_groups(e);
@@ -223,7 +223,7 @@ pub fn access_ents(
                     push_chain(r, &r.closure, u, groups, &mut path);
                 }
             }
-            crate::report::access::role_label(t, e, &mut path);
+            crate::resolve::labels::role_label(t, e, &mut path);
             let granted = match (e.direct, groups.is_empty()) {
                 (true, true) => "direct",
                 (true, false) => "direct+group",
@@ -253,7 +253,7 @@ pub fn membership_ent(r: &Resolver, groups: &Groups, u: UserId, g: GroupId) -> E
     let via_groups = entry_groups(r, &groups.all, u, &[g]);
     let nested = via_groups.iter().any(|&d| d != g);
     let mut path = String::new();
-    crate::report::access::identity_label(t, Identity::User(u), &mut path);
+    crate::resolve::labels::identity_label(t, Identity::User(u), &mut path);
     push_chain(r, &groups.all, u, &[g], &mut path);
     Ent {
         kind: EntKind::Group(g),

@@ -350,7 +350,7 @@ impl<'a, 't> Planner<'a, 't> {
             t.s(e.scope_id)
         );
         let re = &access.roles[i];
-        let (iid, _, _, _) = crate::report::access::identity_columns(t, id);
+        let (iid, _, _, _) = crate::resolve::labels::identity_columns(t, id);
         let mut group_assignments = Vec::new();
         for &aid in access.role_assignments(re) {
             let a = &t.assignments[aid.idx()];

@@ -142,7 +142,7 @@ pub fn row_id(
 /// The header line of a sheet, with the byte-order mark.
 pub fn header_bytes() -> Vec<u8> {
     let mut out = BOM.as_bytes().to_vec();
-    crate::report::access::write_csv_fields(&COLUMNS, &mut out);
+    crate::report::csv::write_csv_fields(&COLUMNS, &mut out);
     out
 }
 
@@ -150,13 +150,13 @@ pub fn header_bytes() -> Vec<u8> {
 pub fn write_row(cells: &[&str; 27], out: &mut Vec<u8>) {
     let n: Vec<Cow<str>> = cells.iter().map(|c| neutralise(c)).collect();
     let refs: Vec<&str> = n.iter().map(|c| c.as_ref()).collect();
-    crate::report::access::write_csv_fields(&refs, out);
+    crate::report::csv::write_csv_fields(&refs, out);
 }
 
 /// Appends the key columns of a row to a keys buffer (plain CSV, compressed when written).
 pub fn write_keys(cells: &[&str; 27], out: &mut Vec<u8>) {
     let keys: Vec<&str> = KEY_COLUMNS.iter().map(|&i| cells[i]).collect();
-    crate::report::access::write_csv_fields(&keys, out);
+    crate::report::csv::write_csv_fields(&keys, out);
 }
 
 /// A reviewer's decision.

@@ -141,7 +141,7 @@ struct IdentityFacts<'a> {
 
 fn identity_facts<'a>(cx: &Ctx<'a, '_>, id: Identity) -> IdentityFacts<'a> {
     let t: &'a Tenant = cx.r.t;
-    let (iid, name, env, enabled) = crate::report::access::identity_columns(t, id);
+    let (iid, name, env, enabled) = crate::resolve::labels::identity_columns(t, id);
     let mut reasons = Vec::new();
     let mut f = IdentityFacts {
         iid,

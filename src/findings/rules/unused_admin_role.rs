@@ -25,7 +25,7 @@ impl Rule for UnusedAdminRole {
         if !cx.activities_complete || !t.usage.covers(from, cx.cfg.as_of) {
             return;
         }
-        let (pid, _, _, _) = crate::report::access::identity_columns(t, id);
+        let (pid, _, _, _) = crate::resolve::labels::identity_columns(t, id);
         let last = t
             .strings
             .get(pid)

@@ -1,4 +1,5 @@
-//! What the usage ledger says per identity, per role entitlement and per application.
+//! What the usage ledger says per identity, per role entitlement and per application: the
+//! evidence behind `unused-admin-role`, as the `usage` command shows it.
 //!
 //! Every "unused" judgement is qualified by the period the ledger actually observed: a role is
 //! reported `unused` only when the window it is judged over is fully covered; otherwise
@@ -86,7 +87,7 @@ pub fn compute(
             let mut au = Vec::new();
             for &id in chunk {
                 r.resolve(id, a);
-                let (pid, name, _, enabled) = crate::report::access::identity_columns(t, id);
+                let (pid, name, _, enabled) = crate::resolve::labels::identity_columns(t, id);
                 let sym = t.strings.get(pid).unwrap_or(Sym::EMPTY);
                 let actor = t.usage.actor(sym);
                 let last_admin = actor.and_then(|x| x.last_admin_action);
