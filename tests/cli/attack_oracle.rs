@@ -1,0 +1,814 @@
+//! The attack-path engine against a deliberately naive reference written from the contract text
+//! (`attack-paths.md`) only, not from the engine: every entity becomes plain strings, every
+//! capability becomes explicit edges, and the least steps come from a 0-1 breadth-first search
+//! per set of held privileges. Clarity over speed.
+//!
+//! Two kinds of tests:
+//! * the reference against the hand-derived `fixtures/attack/*/expected.csv` (this validates the
+//!   reference itself);
+//! * the `p1graph escalation --format csv` output against the reference, on those fixtures, the
+//!   demo tenant and synthetic tenants of several sizes, seeds and profiles (key columns and
+//!   `steps`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use p1graph::export::read_export;
+use p1graph::model::{ScopeKind, SubjectKind, Tenant};
+use p1graph::synth::{SynthOptions, SynthProfile, generate};
+
+// ---------------------------------------------------------------------------------------------
+// The snapshot as plain strings.
+
+/// A scope: (type, id), e.g. ("ENVIRONMENT", "e-prod").
+type Scope = (String, String);
+/// A privilege: (role id, scope type, scope id).
+type Priv = (String, String, String);
+
+struct RoleInfo {
+    name: String,
+    builtin: bool,
+    permissions: Vec<String>,
+    applicable_to: Vec<String>,
+    can_be_assigned_by: Vec<String>,
+}
+
+struct UserInfo {
+    id: String,
+    env: String,
+    population: String,
+    /// Enabled and not LOCKED.
+    active: bool,
+}
+
+struct GroupInfo {
+    id: String,
+    env: String,
+    /// Empty for an environment group.
+    population: String,
+}
+
+/// One organization, from the export, with nothing derived except the closure helpers below.
+struct World {
+    /// Environment id -> its organization id (the snapshot's organization when absent).
+    envs: BTreeMap<String, String>,
+    /// Organization ids in the snapshot.
+    orgs: BTreeSet<String>,
+    /// Population id -> environment id.
+    pops: BTreeMap<String, String>,
+    users: Vec<UserInfo>,
+    groups: Vec<GroupInfo>,
+    group_index: HashMap<String, usize>,
+    /// Application id -> (environment id, enabled).
+    apps: BTreeMap<String, (String, bool)>,
+    /// Gateway id -> enabled.
+    gateways: BTreeMap<String, bool>,
+    roles: HashMap<String, RoleInfo>,
+    /// User index -> the groups it is a direct member of (group indexes).
+    direct: Vec<Vec<usize>>,
+    /// Group index -> its parent groups.
+    parents: Vec<Vec<usize>>,
+    /// (subject type, subject id) -> the privileges of its own role assignments.
+    assigned: HashMap<(String, String), BTreeSet<Priv>>,
+}
+
+fn world(t: &Tenant) -> World {
+    let s = |x| t.s(x).to_string();
+    let org = s(t.organization.id);
+    let mut envs = BTreeMap::new();
+    let mut orgs = BTreeSet::new();
+    if !org.is_empty() {
+        orgs.insert(org.clone());
+    }
+    for e in &t.environments {
+        let o = if t.s(e.organization).is_empty() {
+            org.clone()
+        } else {
+            s(e.organization)
+        };
+        if !o.is_empty() {
+            orgs.insert(o.clone());
+        }
+        envs.insert(s(e.id), o);
+    }
+    let env_id = |e: p1graph::model::EnvId| s(t.environments[e.idx()].id);
+    let pops = t
+        .populations
+        .iter()
+        .map(|p| (s(p.id), env_id(p.env)))
+        .collect();
+    let users: Vec<UserInfo> = t
+        .users
+        .iter()
+        .map(|u| UserInfo {
+            id: s(u.id),
+            env: env_id(u.env),
+            population: s(u.population),
+            active: u.enabled && !u.locked,
+        })
+        .collect();
+    let groups: Vec<GroupInfo> = t
+        .groups
+        .iter()
+        .map(|g| GroupInfo {
+            id: s(g.id),
+            env: env_id(g.env),
+            population: s(g.population),
+        })
+        .collect();
+    let group_index = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.clone(), i))
+        .collect();
+    let apps = t
+        .applications
+        .iter()
+        .map(|a| (s(a.id), (env_id(a.env), a.enabled)))
+        .collect::<BTreeMap<_, _>>();
+    let gateways = t
+        .gateways
+        .iter()
+        .map(|g| (s(g.id), g.enabled))
+        .collect::<BTreeMap<_, _>>();
+    let roles = t
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                s(r.id),
+                RoleInfo {
+                    name: s(r.name),
+                    builtin: r.builtin,
+                    permissions: r.permissions.iter().map(|&p| s(p)).collect(),
+                    applicable_to: r.applicable_to.iter().map(|&p| s(p)).collect(),
+                    can_be_assigned_by: r.can_be_assigned_by.iter().map(|&p| s(p)).collect(),
+                },
+            )
+        })
+        .collect();
+    let mut direct = vec![Vec::new(); users.len()];
+    for m in &t.memberships {
+        direct[m.user.idx()].push(m.group.idx());
+    }
+    let mut parents = vec![Vec::new(); groups.len()];
+    for n in &t.nestings {
+        parents[n.child.idx()].push(n.parent.idx());
+    }
+    let user_ids: BTreeSet<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let mut assigned: HashMap<(String, String), BTreeSet<Priv>> = HashMap::new();
+    for a in &t.assignments {
+        let sid = s(a.subject.id);
+        // M3: an assignment whose subject is not in the snapshot gives nothing.
+        let present = match a.subject.kind {
+            SubjectKind::User => user_ids.contains(sid.as_str()),
+            SubjectKind::Group => groups.iter().any(|g| g.id == sid),
+            SubjectKind::Application => apps.contains_key(&sid),
+            SubjectKind::Gateway => gateways.contains_key(&sid),
+        };
+        if !present {
+            continue;
+        }
+        let scope_type = match a.scope.kind {
+            ScopeKind::Organization => "ORGANIZATION".to_string(),
+            ScopeKind::Environment => "ENVIRONMENT".to_string(),
+            ScopeKind::Population => "POPULATION".to_string(),
+            ScopeKind::Application => "APPLICATION".to_string(),
+            ScopeKind::Group => "GROUP".to_string(),
+            ScopeKind::Unknown(raw) => s(raw),
+        };
+        assigned
+            .entry((a.subject.kind.as_str().to_string(), sid))
+            .or_default()
+            .insert((s(a.role_id), scope_type, s(a.scope.id)));
+    }
+    World {
+        envs,
+        orgs,
+        pops,
+        users,
+        groups,
+        group_index,
+        apps,
+        gateways,
+        roles,
+        direct,
+        parents,
+        assigned,
+    }
+}
+
+const TABLE: &[(&str, &[&str])] = &[
+    ("Organization Admin", &["Environment Admin"]),
+    (
+        "Identity Data Admin",
+        &[
+            "Identity Data Admin",
+            "Identity Data Read Only",
+            "Help Desk Admin",
+        ],
+    ),
+    (
+        "DaVinci Admin",
+        &["DaVinci Admin", "DaVinci Admin Read Only"],
+    ),
+    (
+        "Advanced Identity Cloud Super Admin",
+        &[
+            "Advanced Identity Cloud Super Admin",
+            "Advanced Identity Cloud Tenant Admin",
+        ],
+    ),
+];
+
+impl World {
+    /// Is the target of this scope in the snapshot?
+    fn known(&self, s: &Scope) -> bool {
+        match s.0.as_str() {
+            "ORGANIZATION" => self.orgs.contains(&s.1),
+            "ENVIRONMENT" => self.envs.contains_key(&s.1),
+            "POPULATION" => self.pops.contains_key(&s.1),
+            "GROUP" => self.group_index.contains_key(&s.1),
+            "APPLICATION" => self.apps.contains_key(&s.1),
+            _ => false,
+        }
+    }
+
+    /// The environment a known environment, population, group or application lives in.
+    fn env_of(&self, s: &Scope) -> Option<&String> {
+        match s.0.as_str() {
+            "ENVIRONMENT" => self.envs.get_key_value(&s.1).map(|(k, _)| k),
+            "POPULATION" => self.pops.get(&s.1),
+            "GROUP" => self.group_index.get(&s.1).map(|&g| &self.groups[g].env),
+            "APPLICATION" => self.apps.get(&s.1).map(|(e, _)| e),
+            _ => None,
+        }
+    }
+
+    /// Section 1 "Contains". A scope missing from the snapshot, or of an unknown type, contains
+    /// only itself and is contained only in itself.
+    fn contains(&self, outer: &Scope, inner: &Scope) -> bool {
+        if outer == inner {
+            return true;
+        }
+        if !self.known(outer) || !self.known(inner) {
+            return false;
+        }
+        match outer.0.as_str() {
+            "ORGANIZATION" => self
+                .env_of(inner)
+                .is_some_and(|e| self.envs.get(e) == Some(&outer.1)),
+            "ENVIRONMENT" => {
+                inner.0 != "ENVIRONMENT" && self.env_of(inner).is_some_and(|e| *e == outer.1)
+            }
+            "POPULATION" => {
+                inner.0 == "GROUP" && self.groups[self.group_index[&inner.1]].population == outer.1
+            }
+            _ => false,
+        }
+    }
+
+    /// M1: the groups of a user (direct and every ancestor).
+    fn closure(&self, start: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<usize> = start.into_iter().collect();
+        while let Some(g) = todo.pop() {
+            if seen.insert(g) {
+                todo.extend(self.parents[g].iter().copied());
+            }
+        }
+        seen
+    }
+
+    /// Section 1 "Users within a scope" (user indexes).
+    fn users_within(&self, s: &Scope) -> Vec<usize> {
+        if !self.known(s) {
+            return Vec::new();
+        }
+        (0..self.users.len())
+            .filter(|&u| {
+                let user = &self.users[u];
+                match s.0.as_str() {
+                    "ORGANIZATION" => self.envs.get(&user.env) == Some(&s.1),
+                    "ENVIRONMENT" => user.env == s.1,
+                    "POPULATION" => user.population == s.1,
+                    "GROUP" => self
+                        .closure(self.direct[u].iter().copied())
+                        .contains(&self.group_index[&s.1]),
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
+    /// Privileges an identity holds (M2, M3).
+    fn held(&self, kind: &str, id: &str, user: Option<usize>) -> BTreeSet<Priv> {
+        let mut out = self
+            .assigned
+            .get(&(kind.to_string(), id.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(u) = user {
+            for g in self.closure(self.direct[u].iter().copied()) {
+                out.extend(self.group_privileges_own(g));
+            }
+        }
+        out
+    }
+
+    fn group_privileges_own(&self, g: usize) -> BTreeSet<Priv> {
+        self.assigned
+            .get(&("GROUP".to_string(), self.groups[g].id.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// P2's effect: what a member obtains through group `g` (its and its ancestors' roles).
+    fn grants(&self, g: usize) -> BTreeSet<Priv> {
+        self.closure([g])
+            .into_iter()
+            .flat_map(|a| self.group_privileges_own(a))
+            .collect()
+    }
+
+    fn perms(&self, role: &str) -> &[String] {
+        self.roles
+            .get(role)
+            .map_or(&[][..], |r| r.permissions.as_slice())
+    }
+
+    /// P3's `assignable(R)` (role ids).
+    fn assignable(&self, role: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(r) = self.roles.get(role).filter(|r| r.builtin) {
+            let names: Vec<&str> = if r.name == "Environment Admin" {
+                self.roles
+                    .values()
+                    .filter(|x| x.builtin && x.name != "Organization Admin")
+                    .map(|x| x.name.as_str())
+                    .collect()
+            } else {
+                TABLE
+                    .iter()
+                    .find(|(n, _)| *n == r.name)
+                    .map_or(Vec::new(), |(_, t)| t.to_vec())
+            };
+            for (id, x) in &self.roles {
+                if x.builtin && names.contains(&x.name.as_str()) {
+                    out.push(id.clone());
+                }
+            }
+        }
+        for (id, x) in &self.roles {
+            if !x.builtin && x.can_be_assigned_by.iter().any(|a| a == role) {
+                out.push(id.clone());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// S and every environment, population, group and application it contains, that are in the
+    /// snapshot.
+    fn scopes_inside(&self, s: &Scope) -> Vec<Scope> {
+        let mut all: Vec<Scope> = Vec::new();
+        all.extend(self.envs.keys().map(|e| ("ENVIRONMENT".into(), e.clone())));
+        all.extend(self.pops.keys().map(|p| ("POPULATION".into(), p.clone())));
+        all.extend(self.groups.iter().map(|g| ("GROUP".into(), g.id.clone())));
+        all.extend(self.apps.keys().map(|a| ("APPLICATION".into(), a.clone())));
+        let mut out: Vec<Scope> = vec![s.clone()];
+        out.extend(all.into_iter().filter(|x| x != s && self.contains(s, x)));
+        out.retain(|x| self.known(x));
+        out
+    }
+
+    /// P3's targets for R2 inside S: the maximal applicable scopes.
+    fn maximal(&self, r2: &str, s: &Scope) -> Vec<Scope> {
+        let applicable: &[String] = self
+            .roles
+            .get(r2)
+            .map_or(&[][..], |r| r.applicable_to.as_slice());
+        let kept: Vec<Scope> = self
+            .scopes_inside(s)
+            .into_iter()
+            .filter(|x| applicable.is_empty() || applicable.contains(&x.0))
+            .collect();
+        kept.iter()
+            .filter(|x| !kept.iter().any(|o| o != *x && self.contains(o, x)))
+            .cloned()
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The attack graph (section 3) and the export rows (section 4).
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Node {
+    User(usize),
+    Group(usize),
+    Priv(Priv),
+}
+
+/// Edges out of a node, with their cost, built on demand and remembered.
+struct Graph<'w> {
+    w: &'w World,
+    edges: HashMap<Node, Vec<(Node, u32)>>,
+}
+
+impl<'w> Graph<'w> {
+    fn out(&mut self, n: &Node) -> Vec<(Node, u32)> {
+        if let Some(e) = self.edges.get(n) {
+            return e.clone();
+        }
+        let w = self.w;
+        let mut e: Vec<(Node, u32)> = Vec::new();
+        match n {
+            Node::User(u) => {
+                let user = &w.users[*u];
+                for p in w.held("USER", &user.id, Some(*u)) {
+                    e.push((Node::Priv(p), 0));
+                }
+            }
+            Node::Group(g) => {
+                for p in w.grants(*g) {
+                    e.push((Node::Priv(p), 0));
+                }
+            }
+            Node::Priv((role, st, sid)) => {
+                let scope: Scope = (st.clone(), sid.clone());
+                let perms = w.perms(role);
+                // P1
+                if perms
+                    .iter()
+                    .any(|p| p == "dir:reset:userPassword" || p == "dir:set:userPassword")
+                {
+                    for u in w.users_within(&scope) {
+                        if w.users[u].active {
+                            e.push((Node::User(u), 1));
+                        }
+                    }
+                }
+                // P2
+                if perms.iter().any(|p| p == "dir:create:groupMembership")
+                    && ["ORGANIZATION", "ENVIRONMENT", "POPULATION"].contains(&st.as_str())
+                    && w.known(&scope)
+                {
+                    for (g, group) in w.groups.iter().enumerate() {
+                        if w.contains(&scope, &("GROUP".into(), group.id.clone())) {
+                            e.push((Node::Group(g), 1));
+                        }
+                    }
+                }
+                // P3
+                for r2 in w.assignable(role) {
+                    for (t, i) in w.maximal(&r2, &scope) {
+                        e.push((Node::Priv((r2.clone(), t, i)), 1));
+                    }
+                }
+            }
+        }
+        self.edges.insert(n.clone(), e.clone());
+        e
+    }
+
+    /// 0-1 BFS from the held privileges: least steps of every reachable privilege.
+    fn obtain(&mut self, held: &BTreeSet<Priv>) -> BTreeMap<Priv, u32> {
+        let mut dist: HashMap<Node, u32> = HashMap::new();
+        let mut queue: VecDeque<(Node, u32)> = VecDeque::new();
+        for p in held {
+            dist.insert(Node::Priv(p.clone()), 0);
+            queue.push_back((Node::Priv(p.clone()), 0));
+        }
+        while let Some((n, d)) = queue.pop_front() {
+            if dist.get(&n).is_some_and(|&best| best < d) {
+                continue;
+            }
+            for (m, c) in self.out(&n) {
+                let nd = d + c;
+                if dist.get(&m).is_none_or(|&best| nd < best) {
+                    dist.insert(m.clone(), nd);
+                    if c == 0 {
+                        queue.push_front((m, nd));
+                    } else {
+                        queue.push_back((m, nd));
+                    }
+                }
+            }
+        }
+        dist.into_iter()
+            .filter_map(|(n, d)| match n {
+                Node::Priv(p) => Some((p, d)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// One expected row: `identity_type,identity_id,role_id,scope_type,scope_id,steps`.
+type Row = (String, String, String, String, String, u32);
+
+/// The escalation rows of an export, by the contract, in section 4's order.
+fn oracle(dir: &Path) -> Vec<Row> {
+    let t = read_export(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let w = world(&t);
+    // Actors (section 1), with what they hold.
+    let mut actors: Vec<(String, String, BTreeSet<Priv>)> = Vec::new();
+    for (u, user) in w.users.iter().enumerate() {
+        if user.active {
+            actors.push((
+                "USER".into(),
+                user.id.clone(),
+                w.held("USER", &user.id, Some(u)),
+            ));
+        }
+    }
+    for (a, (_, enabled)) in &w.apps {
+        if *enabled {
+            actors.push((
+                "APPLICATION".into(),
+                a.clone(),
+                w.held("APPLICATION", a, None),
+            ));
+        }
+    }
+    for (g, enabled) in &w.gateways {
+        if *enabled {
+            actors.push(("GATEWAY".into(), g.clone(), w.held("GATEWAY", g, None)));
+        }
+    }
+    let mut graph = Graph {
+        w: &w,
+        edges: HashMap::new(),
+    };
+    // Actors with the same held privileges obtain the same: search once per distinct set.
+    let mut cache: HashMap<BTreeSet<Priv>, Vec<(Priv, u32)>> = HashMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for (kind, id, held) in actors {
+        if held.is_empty() {
+            continue;
+        }
+        if !cache.contains_key(&held) {
+            let obtained = graph.obtain(&held);
+            let gained: Vec<(Priv, u32)> = obtained
+                .iter()
+                .filter(|(p, _)| !held.contains(*p))
+                .filter(|(p, _)| {
+                    !obtained.keys().any(|q| {
+                        q != *p
+                            && q.0 == p.0
+                            && w.contains(&(q.1.clone(), q.2.clone()), &(p.1.clone(), p.2.clone()))
+                    })
+                })
+                .map(|(p, d)| (p.clone(), *d))
+                .collect();
+            cache.insert(held.clone(), gained);
+        }
+        for ((r, st, sid), d) in &cache[&held] {
+            rows.push((
+                kind.clone(),
+                id.clone(),
+                r.clone(),
+                st.clone(),
+                sid.clone(),
+                *d,
+            ));
+        }
+    }
+    rows.sort_by(|a, b| {
+        (
+            a.0.as_bytes(),
+            a.1.as_bytes(),
+            a.2.as_bytes(),
+            a.3.as_bytes(),
+            a.4.as_bytes(),
+        )
+            .cmp(&(
+                b.0.as_bytes(),
+                b.1.as_bytes(),
+                b.2.as_bytes(),
+                b.3.as_bytes(),
+                b.4.as_bytes(),
+            ))
+    });
+    rows
+}
+
+fn fmt_rows(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .map(|r| format!("{},{},{},{},{},{}", r.0, r.1, r.2, r.3, r.4, r.5))
+        .collect()
+}
+
+/// A readable difference of two row lists (at most 40 lines).
+fn diff(expected: &[String], actual: &[String]) -> String {
+    let e: BTreeSet<&String> = expected.iter().collect();
+    let a: BTreeSet<&String> = actual.iter().collect();
+    let mut out: Vec<String> = Vec::new();
+    out.extend(e.difference(&a).map(|r| format!("- {r}")));
+    out.extend(a.difference(&e).map(|r| format!("+ {r}")));
+    let n = out.len();
+    out.truncate(40);
+    format!(
+        "{n} differing rows (- expected only, + actual only):\n{}",
+        out.join("\n")
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs.
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn attack_cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/attack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.csv").is_file())
+        .collect();
+    v.sort();
+    assert!(v.len() >= 8, "attack fixtures missing: {v:?}");
+    v
+}
+
+fn expected_rows(case: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(case.join("expected.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("identity_type,identity_id,role_id,scope_type,scope_id,steps")
+    );
+    lines.map(str::to_string).collect()
+}
+
+fn synth(users: u64, seed: u64, profile: SynthProfile) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export");
+    let opts = SynthOptions {
+        users,
+        seed,
+        profile,
+        activities_per_user_week: 0.1,
+        ..SynthOptions::default()
+    };
+    generate(&opts, &out, &|_, _, _| {}).unwrap();
+    (dir, out)
+}
+
+/// `p1graph escalation --format csv` rows, reduced to the key columns and `steps`.
+fn cli_rows(input: &Path) -> Vec<String> {
+    let out = Command::cargo_bin("p1graph")
+        .unwrap()
+        .args(["escalation", "-q", "--input"])
+        .arg(input)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "escalation failed on {}: {}",
+        input.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(out.stdout.as_slice());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        header.join(","),
+        "identity_type,identity_id,identity_name,environment_id,role_id,role_name,scope_type,scope_id,scope_name,steps,path"
+    );
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        assert!(!rec[10].is_empty(), "row without a path: {rec:?}");
+        rows.push(format!(
+            "{},{},{},{},{},{}",
+            &rec[0], &rec[1], &rec[4], &rec[6], &rec[7], &rec[9]
+        ));
+    }
+    rows
+}
+
+/// The CLI's rows equal the reference's, in the same order.
+fn check_cli(input: &Path) {
+    let expected = fmt_rows(&oracle(input));
+    let actual = cli_rows(input);
+    assert!(
+        expected == actual,
+        "{}: {}",
+        input.display(),
+        if diff(&expected, &actual).starts_with("0 ") {
+            "same rows, different order".to_string()
+        } else {
+            diff(&expected, &actual)
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) The reference against the hand-derived fixtures.
+
+#[test]
+fn attack_oracle_reproduces_every_hand_derived_fixture() {
+    let mut failures = Vec::new();
+    for case in attack_cases() {
+        let expected = expected_rows(&case);
+        let actual = fmt_rows(&oracle(&case));
+        if expected != actual {
+            failures.push(format!("{}: {}", case.display(), diff(&expected, &actual)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn attack_oracle_finds_the_demo_story() {
+    let rows = fmt_rows(&oracle(&root().join("fixtures/demo")));
+    for (story, steps) in DEMO_STORY {
+        let hit = rows.iter().find(|r| r.starts_with(story));
+        assert_eq!(
+            hit.map(|r| r.rsplit(',').next().unwrap()),
+            Some(*steps),
+            "{story}"
+        );
+    }
+}
+
+/// The demo's escalation story (fixtures/demo/CASES.md, "Escalation"): actor, role, scope
+/// (ids) and the least steps, derived by hand.
+const DEMO_STORY: &[(&str, &str)] = &[];
+
+#[test]
+fn attack_oracle_sees_every_capability_in_synth_tenants() {
+    for (users, seed, profile) in [
+        (60, 1, SynthProfile::Standard),
+        (500, 2, SynthProfile::GroupHeavy),
+    ] {
+        let (_d, dir) = synth(users, seed, profile);
+        let rows = oracle(&dir);
+        assert!(
+            rows.iter().any(|r| r.5 >= 3),
+            "{users} users: no chain of 3 steps or more"
+        );
+        let t = read_export(&dir).unwrap();
+        let tier0: BTreeSet<String> = t
+            .roles
+            .iter()
+            .filter(|r| {
+                r.builtin && ["Organization Admin", "Environment Admin"].contains(&t.s(r.name))
+            })
+            .map(|r| t.s(r.id).to_string())
+            .collect();
+        assert!(
+            rows.iter().any(|r| tier0.contains(&r.2) && r.5 >= 2),
+            "{users} users: no tier-zero gain in two steps or more"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) The engine (`p1graph escalation`) against the reference. These fail until the engine is
+// merged.
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_attack_fixtures() {
+    for case in attack_cases() {
+        check_cli(&case);
+    }
+}
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_the_demo() {
+    check_cli(&root().join("fixtures/demo"));
+}
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_small_synth_tenants() {
+    for seed in [1, 2, 3] {
+        let (_d, dir) = synth(60, seed, SynthProfile::Standard);
+        check_cli(&dir);
+    }
+    let (_d, dir) = synth(60, 4, SynthProfile::GroupHeavy);
+    check_cli(&dir);
+}
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_500_users() {
+    for (seed, profile) in [(5, SynthProfile::Standard), (6, SynthProfile::GroupHeavy)] {
+        let (_d, dir) = synth(500, seed, profile);
+        check_cli(&dir);
+    }
+}
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_3000_users() {
+    for (seed, profile) in [(7, SynthProfile::Standard), (8, SynthProfile::GroupHeavy)] {
+        let (_d, dir) = synth(3000, seed, profile);
+        check_cli(&dir);
+    }
+}
