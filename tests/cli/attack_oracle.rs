@@ -730,18 +730,156 @@ fn attack_oracle_reproduces_every_hand_derived_fixture() {
 fn attack_oracle_finds_the_demo_story() {
     let rows = fmt_rows(&oracle(&root().join("fixtures/demo")));
     for (story, steps) in DEMO_STORY {
-        let hit = rows.iter().find(|r| r.starts_with(story));
+        let hit = rows.iter().find(|r| r.starts_with(&format!("{story},")));
         assert_eq!(
             hit.map(|r| r.rsplit(',').next().unwrap()),
             Some(*steps),
             "{story}"
         );
     }
+    for absent in DEMO_NOT_GAINED {
+        assert!(
+            !rows.iter().any(|r| r.starts_with(&format!("{absent},"))),
+            "{absent}"
+        );
+    }
+    // Every row of tariq, as CASES.md lists them.
+    let tariq: BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r.starts_with("USER,20a8d24a-1118-5359-a61d-6209dc860086,"))
+        .cloned()
+        .collect();
+    let expected: BTreeSet<String> = DEMO_TARIQ
+        .iter()
+        .map(|(rest, steps)| format!("USER,20a8d24a-1118-5359-a61d-6209dc860086,{rest},{steps}"))
+        .collect();
+    assert_eq!(tariq, expected);
 }
 
 /// The demo's escalation story (fixtures/demo/CASES.md, "Escalation"): actor, role, scope
 /// (ids) and the least steps, derived by hand.
-const DEMO_STORY: &[(&str, &str)] = &[];
+const DEMO_STORY: &[(&str, &str)] = &[
+    // marta (Access Coordinator @ POPULATION Service Desk): joins Sandbox Operators ->
+    // Environment Admin @ ENVIRONMENT Sandbox (1); its Identity Data Admin @ Sandbox (2)
+    // assigns Access Coordinator @ POPULATION Sandbox Users (3).
+    (
+        "USER,83a35990-0bfc-5fa0-b1d1-5963f7d0d4fe,4ee28634-9ee9-54af-801d-ee14a10b3575,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        "1",
+    ),
+    (
+        "USER,83a35990-0bfc-5fa0-b1d1-5963f7d0d4fe,bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,1a3979fe-38b7-54d0-959e-88448c450883",
+        "3",
+    ),
+    // mei (Identity Data Admin @ ENVIRONMENT Prod via Identity Team): Access Coordinator lists
+    // Identity Data Admin in canBeAssignedBy: at the populations of Prod, 1 step.
+    (
+        "USER,a784d156-638e-5752-8750-8a00c39d1dfb,bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,44480924-7561-5d8f-bd3c-7e3041c6157f",
+        "1",
+    ),
+    (
+        "USER,a784d156-638e-5752-8750-8a00c39d1dfb,bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,1d93fca5-aeee-5a18-bfd0-142641d78b50",
+        "1",
+    ),
+    // kwame (Environment Admin @ ENVIRONMENT Prod): the table never yields a custom role; he
+    // assigns Identity Data Admin @ Prod (1), which assigns Access Coordinator (2).
+    (
+        "USER,132fed24-263f-5966-872f-b99adbf2758e,bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,44480924-7561-5d8f-bd3c-7e3041c6157f",
+        "2",
+    ),
+    // wei (DaVinci Admin @ ENVIRONMENT Prod): DaVinci Admin Read Only @ Prod (1).
+    (
+        "USER,79b91805-f284-5667-92bf-d8b1f852ba04,3f63ac40-519a-5748-9b64-3f82d2efc2e1,ENVIRONMENT,409b05a7-ecd9-567d-a431-435d62902eb4",
+        "1",
+    ),
+];
+
+/// Privileges the story's actors do not gain (near misses).
+const DEMO_NOT_GAINED: &[&str] = &[
+    // tariq: Custom Roles Admin is applicable at ORGANIZATION only, nothing inside Sandbox.
+    "USER,20a8d24a-1118-5359-a61d-6209dc860086,153d7bee-93e4-59b4-a423-00f8683e9ce5",
+    // tariq: Organization Admin (ana, in population Administrators, not Service Desk).
+    "USER,20a8d24a-1118-5359-a61d-6209dc860086,91540fae-ac9b-53c2-ba06-e4bfaf8dd438",
+    // wei: DaVinci Admin's row names no custom role.
+    "USER,79b91805-f284-5667-92bf-d8b1f852ba04,bb063197-530b-5afa-81d9-09b311c4a933",
+];
+
+/// tariq (Help Desk Admin @ POPULATION Service Desk): (role, scope type, scope id), steps.
+const DEMO_TARIQ: &[(&str, u32)] = &[
+    // Resets marta: Access Coordinator @ Service Desk (1); joins Sandbox Operators:
+    // Environment Admin @ Sandbox (2).
+    (
+        "bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,b104d800-f7db-524a-a593-ed7dd67c3ac6",
+        1,
+    ),
+    (
+        "4ee28634-9ee9-54af-801d-ee14a10b3575,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        2,
+    ),
+    // Environment Admin @ Sandbox assigns every built-in but Organization Admin (Custom Roles
+    // Admin has no applicable scope inside Sandbox), Application Owner at each Sandbox
+    // application, and the custom roles whose canBeAssignedBy lists Environment Admin.
+    (
+        "a639c2a1-e1a1-527b-964c-310c0668cbbc,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "c68456c1-3662-55f5-a66f-158b87eca20c,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "43e5ae0a-1d9e-5445-843a-31a292d3b6a3,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "2e830d26-81ad-5c8b-acbd-72166a1ccc5e,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "ddec441d-204e-5397-9d5f-81d4fc6349f0,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "66364e32-56fc-52eb-ab5c-fb7d08221d95,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "3f63ac40-519a-5748-9b64-3f82d2efc2e1,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "9c997e82-3783-5db0-bc77-b4823b2106fa,APPLICATION,5a5c4793-5a59-5dca-80f1-b6977f09ccc1",
+        3,
+    ),
+    (
+        "9c997e82-3783-5db0-bc77-b4823b2106fa,APPLICATION,1983fa31-036b-587c-a83b-56dd41ac6f66",
+        3,
+    ),
+    (
+        "9c997e82-3783-5db0-bc77-b4823b2106fa,APPLICATION,4a28dec3-e3f6-5337-a6db-4039bda26ce1",
+        3,
+    ),
+    (
+        "9c997e82-3783-5db0-bc77-b4823b2106fa,APPLICATION,af2d9b4d-214d-58f6-9579-cfffbbc27c63",
+        3,
+    ),
+    (
+        "998ccce1-0c92-5db8-b715-22d0dcee0915,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "b1deaa69-4f5b-599a-9ef6-6a773ec58996,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    (
+        "b1680a2d-18ea-5d30-bebf-24f9d5c7a309,ENVIRONMENT,0264e7e7-5ac8-5ac5-87df-603dc385a343",
+        3,
+    ),
+    // Identity Data Admin @ Sandbox (3) assigns Access Coordinator @ Sandbox Users (4).
+    (
+        "bb063197-530b-5afa-81d9-09b311c4a933,POPULATION,1a3979fe-38b7-54d0-959e-88448c450883",
+        4,
+    ),
+];
 
 #[test]
 fn attack_oracle_sees_every_capability_in_synth_tenants() {
@@ -810,5 +948,17 @@ fn escalation_cli_matches_the_oracle_on_3000_users() {
     for (seed, profile) in [(7, SynthProfile::Standard), (8, SynthProfile::GroupHeavy)] {
         let (_d, dir) = synth(3000, seed, profile);
         check_cli(&dir);
+    }
+}
+
+/// Prints the reference's rows for the export named by `P1GRAPH_ORACLE_DIR` (a debugging aid:
+/// `P1GRAPH_ORACLE_DIR=fixtures/demo cargo test --test cli print_oracle_rows -- --ignored
+/// --nocapture`).
+#[test]
+#[ignore]
+fn print_oracle_rows() {
+    let dir = std::env::var("P1GRAPH_ORACLE_DIR").expect("P1GRAPH_ORACLE_DIR");
+    for r in fmt_rows(&oracle(Path::new(&dir))) {
+        println!("{r}");
     }
 }
