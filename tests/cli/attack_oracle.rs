@@ -962,3 +962,325 @@ fn print_oracle_rows() {
         println!("{r}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Random small tenants: every oddity the contract names, in random combinations.
+
+/// Writes a random export: two environments, populations, groups (some dynamic, some in a
+/// population, nesting with cycles), users (some disabled or locked, one in a missing
+/// population), worker applications and a gateway (some disabled), built-in roles with their
+/// capabilities, custom roles with random permissions, `applicableTo` (GROUP and empty
+/// included) and `canBeAssignedBy` (a missing role included), one custom role named like a
+/// built-in, and assignments of every subject kind at every scope type, missing and unknown
+/// scopes, missing roles and subjects included.
+fn random_export(dir: &Path, seed: u64) {
+    use rand::{Rng, SeedableRng};
+    use serde_json::{Value, json};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let envs = ["e-a", "e-b"];
+    let pops = [("p-a1", "e-a"), ("p-a2", "e-a"), ("p-b1", "e-b")];
+    let mut files: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    fn put(files: &mut BTreeMap<String, Vec<Value>>, path: String, v: Value) {
+        files.entry(path).or_default().push(v);
+    }
+    for e in envs {
+        for c in [
+            "populations",
+            "users",
+            "groups",
+            "roles",
+            "applications",
+            "resources",
+            "gateways",
+            "activities",
+            "user_memberships",
+            "group_parents",
+            "role_assignments",
+            "grants",
+            "scopes",
+        ] {
+            files.entry(format!("environments/{e}/{c}")).or_default();
+        }
+    }
+    for (p, e) in pops {
+        put(
+            &mut files,
+            format!("environments/{e}/populations"),
+            json!({"id": p, "name": p, "environment": {"id": e}}),
+        );
+    }
+    let n_users = rng.random_range(2..10);
+    let n_groups = rng.random_range(1..8);
+    let mut user_env = Vec::new();
+    for u in 0..n_users {
+        let (p, e) = if rng.random_bool(0.1) {
+            ("p-gone", envs[rng.random_range(0..2)])
+        } else {
+            pops[rng.random_range(0..pops.len())]
+        };
+        user_env.push(e);
+        let status = if rng.random_bool(0.15) {
+            "LOCKED"
+        } else {
+            "OK"
+        };
+        put(
+            &mut files,
+            format!("environments/{e}/users"),
+            json!({"id": format!("u{u}"), "username": format!("u{u}"), "environment": {"id": e},
+                   "population": {"id": p}, "enabled": rng.random_bool(0.85),
+                   "account": {"status": status}}),
+        );
+    }
+    let mut group_env = Vec::new();
+    for g in 0..n_groups {
+        let e = envs[rng.random_range(0..2)];
+        group_env.push(e);
+        let mut obj =
+            json!({"id": format!("g{g}"), "name": format!("g{g}"), "environment": {"id": e}});
+        let in_env: Vec<&str> = pops.iter().filter(|p| p.1 == e).map(|p| p.0).collect();
+        if rng.random_bool(0.5) {
+            obj["population"] = json!({"id": in_env[rng.random_range(0..in_env.len())]});
+        }
+        if rng.random_bool(0.2) {
+            obj["userFilter"] = json!("title eq \"Nurse\"");
+        }
+        put(&mut files, format!("environments/{e}/groups"), obj);
+    }
+    for _ in 0..rng.random_range(0..n_users * 2 + 1) {
+        let u = rng.random_range(0..n_users);
+        let g = rng.random_range(0..n_groups);
+        put(
+            &mut files,
+            format!("environments/{}/user_memberships", user_env[u]),
+            json!({"parent": {"type": "USER", "id": format!("u{u}")}, "item": {"id": format!("g{g}"), "type": "DIRECT"}}),
+        );
+    }
+    for _ in 0..rng.random_range(0..n_groups * 2 + 1) {
+        let c = rng.random_range(0..n_groups);
+        let p = rng.random_range(0..n_groups);
+        put(
+            &mut files,
+            format!("environments/{}/group_parents", group_env[c]),
+            json!({"parent": {"type": "GROUP", "id": format!("g{c}")}, "item": {"id": format!("g{p}")}}),
+        );
+    }
+    let apps = ["a0", "a1"];
+    for (i, a) in apps.iter().enumerate() {
+        put(
+            &mut files,
+            format!("environments/{}/applications", envs[i]),
+            json!({"id": a, "name": a, "type": "WORKER", "protocol": "OPENID_CONNECT",
+                   "enabled": rng.random_bool(0.7), "environment": {"id": envs[i]}}),
+        );
+    }
+    put(
+        &mut files,
+        "environments/e-b/gateways".into(),
+        json!({"id": "gw0", "name": "gw0", "type": "LDAP", "enabled": rng.random_bool(0.7),
+               "environment": {"id": "e-b"}}),
+    );
+    // Built-in roles: (id, name, applicableTo, permissions).
+    let reset = "dir:reset:userPassword";
+    let set = "dir:set:userPassword";
+    let add = "dir:create:groupMembership";
+    let read = "dir:read:user";
+    let builtin: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "r-oa",
+            "Organization Admin",
+            &["ORGANIZATION"],
+            &[reset, add],
+        ),
+        (
+            "r-ea",
+            "Environment Admin",
+            &["ORGANIZATION", "ENVIRONMENT"],
+            &[reset, set, add],
+        ),
+        (
+            "r-ida",
+            "Identity Data Admin",
+            &["ENVIRONMENT", "POPULATION"],
+            &[reset, add],
+        ),
+        (
+            "r-idro",
+            "Identity Data Read Only",
+            &["ORGANIZATION", "ENVIRONMENT", "POPULATION"],
+            &[read],
+        ),
+        (
+            "r-hda",
+            "Help Desk Admin",
+            &["ENVIRONMENT", "POPULATION"],
+            &[reset, read],
+        ),
+        (
+            "r-dva",
+            "DaVinci Admin",
+            &["ENVIRONMENT"],
+            &["davinci:read:dvFlows"],
+        ),
+        (
+            "r-dvro",
+            "DaVinci Admin Read Only",
+            &["ENVIRONMENT"],
+            &["davinci:read:dvFlows"],
+        ),
+        (
+            "r-ao",
+            "Application Owner",
+            &["APPLICATION"],
+            &["applications:read:application"],
+        ),
+        (
+            "r-cra",
+            "Custom Roles Admin",
+            &["ORGANIZATION"],
+            &["permissions:read:customRole"],
+        ),
+    ];
+    let mut role_ids: Vec<String> = builtin.iter().map(|b| b.0.to_string()).collect();
+    let mut roles_out = Vec::new();
+    for (id, name, app, perms) in builtin {
+        roles_out.push(json!({"id": id, "name": name, "applicableTo": app,
+                              "permissions": perms.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()}));
+    }
+    let scope_types = [
+        "ORGANIZATION",
+        "ENVIRONMENT",
+        "POPULATION",
+        "APPLICATION",
+        "GROUP",
+    ];
+    for c in 0..3 {
+        let id = format!("r-c{c}");
+        let perms: Vec<Value> = [reset, set, add, read]
+            .iter()
+            .filter(|_| rng.random_bool(0.35))
+            .map(|p| json!({"id": p}))
+            .collect();
+        let applicable: Vec<&str> = scope_types
+            .iter()
+            .copied()
+            .filter(|_| rng.random_bool(0.4))
+            .collect();
+        let mut by: Vec<Value> = role_ids
+            .iter()
+            .filter(|_| rng.random_bool(0.25))
+            .map(|r| json!({"id": r}))
+            .collect();
+        if rng.random_bool(0.2) {
+            by.push(json!({"id": "r-gone"}));
+        }
+        let name = if c == 0 {
+            "Environment Admin".to_string()
+        } else {
+            format!("Custom {c}")
+        };
+        put(
+            &mut files,
+            "environments/e-a/roles".into(),
+            json!({"id": id, "name": name, "type": "CUSTOM", "environment": {"id": "e-a"},
+                   "applicableTo": applicable, "permissions": perms, "canBeAssignedBy": by}),
+        );
+        role_ids.push(id);
+    }
+    role_ids.push("r-gone".into());
+    let mut scopes: Vec<(String, String)> = vec![
+        ("ORGANIZATION".into(), "o-org".into()),
+        ("POPULATION".into(), "p-gone".into()),
+        ("ENVIRONMENT".into(), "e-gone".into()),
+        ("TENANT".into(), "t-1".into()),
+    ];
+    scopes.extend(envs.iter().map(|e| ("ENVIRONMENT".into(), e.to_string())));
+    scopes.extend(pops.iter().map(|p| ("POPULATION".into(), p.0.to_string())));
+    scopes.extend(apps.iter().map(|a| ("APPLICATION".into(), a.to_string())));
+    scopes.extend((0..n_groups).map(|g| ("GROUP".into(), format!("g{g}"))));
+    for i in 0..rng.random_range(1..12) {
+        let role = &role_ids[rng.random_range(0..role_ids.len())];
+        let (st, sid) = &scopes[rng.random_range(0..scopes.len())];
+        let (kind, subject, env) = match rng.random_range(0..10) {
+            0..=4 => {
+                let u = rng.random_range(0..n_users);
+                ("USER", format!("u{u}"), user_env[u])
+            }
+            5..=7 => {
+                let g = rng.random_range(0..n_groups);
+                ("GROUP", format!("g{g}"), group_env[g])
+            }
+            8 => {
+                let a = rng.random_range(0..apps.len());
+                ("APPLICATION", apps[a].to_string(), envs[a])
+            }
+            _ if rng.random_bool(0.5) => ("GATEWAY", "gw0".to_string(), "e-b"),
+            _ => ("USER", "u-ghost".to_string(), "e-a"),
+        };
+        let mut item = json!({"id": format!("ra{i}"), "role": {"id": role},
+                              "scope": {"type": st, "id": sid}, "environment": {"id": env}});
+        if kind == "GROUP" {
+            item["group"] = json!({"id": subject});
+        }
+        if kind == "GATEWAY" {
+            item["gateway"] = json!({"id": subject});
+        }
+        put(
+            &mut files,
+            format!("environments/{env}/role_assignments"),
+            json!({"parent": {"type": kind, "id": subject}, "item": item}),
+        );
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let write = |path: &Path, lines: &[Value]| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text: String = lines.iter().map(|v| format!("{v}\n")).collect();
+        std::fs::write(path, text).unwrap();
+    };
+    write(&dir.join("roles.jsonl"), &roles_out);
+    write(
+        &dir.join("environments.jsonl"),
+        &envs
+            .iter()
+            .map(|e| json!({"id": e, "name": e, "type": "PRODUCTION", "region": "NA", "organization": {"id": "o-org"}}))
+            .collect::<Vec<_>>(),
+    );
+    for (path, lines) in &files {
+        write(&dir.join(format!("{path}.jsonl")), lines);
+    }
+    std::fs::write(
+        dir.join("manifest.json"),
+        json!({"format": "p1graph-export", "version": 1, "capturedAt": "2026-11-01T00:00:00Z",
+               "region": "NA", "organization": {"id": "o-org", "name": "Random Org"},
+               "collector": {"environmentId": "e-a", "clientId": "a-collector"}, "coverage": []})
+        .to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn attack_oracle_reads_random_tenants() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut with_rows = 0;
+    for seed in 0..40 {
+        let dir = tmp.path().join(format!("t{seed}"));
+        random_export(&dir, seed);
+        if !oracle(&dir).is_empty() {
+            with_rows += 1;
+        }
+    }
+    assert!(
+        with_rows >= 10,
+        "only {with_rows} random tenants have escalation rows"
+    );
+}
+
+#[test]
+fn escalation_cli_matches_the_oracle_on_random_tenants() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 0..40 {
+        let dir = tmp.path().join(format!("t{seed}"));
+        random_export(&dir, seed);
+        check_cli(&dir);
+    }
+}
