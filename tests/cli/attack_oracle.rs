@@ -951,14 +951,27 @@ fn escalation_cli_matches_the_oracle_on_3000_users() {
     }
 }
 
-/// Prints the reference's rows for the export named by `P1GRAPH_ORACLE_DIR` (a debugging aid:
+/// Prints the reference's rows for the export named by `P1GRAPH_ORACLE_DIR`, or for a synth
+/// tenant `P1GRAPH_ORACLE_SYNTH=users,seed,profile` (a debugging aid:
 /// `P1GRAPH_ORACLE_DIR=fixtures/demo cargo test --test cli print_oracle_rows -- --ignored
 /// --nocapture`).
 #[test]
 #[ignore]
 fn print_oracle_rows() {
-    let dir = std::env::var("P1GRAPH_ORACLE_DIR").expect("P1GRAPH_ORACLE_DIR");
-    for r in fmt_rows(&oracle(Path::new(&dir))) {
+    let (_keep, dir) = match std::env::var("P1GRAPH_ORACLE_SYNTH") {
+        Ok(spec) => {
+            let f: Vec<&str> = spec.split(',').collect();
+            let profile = SynthProfile::parse(f.get(2).copied().unwrap_or("standard"))
+                .expect("profile: standard or group-heavy");
+            let (d, dir) = synth(f[0].parse().unwrap(), f[1].parse().unwrap(), profile);
+            (Some(d), dir)
+        }
+        Err(_) => (
+            None,
+            PathBuf::from(std::env::var("P1GRAPH_ORACLE_DIR").expect("P1GRAPH_ORACLE_DIR")),
+        ),
+    };
+    for r in fmt_rows(&oracle(&dir)) {
         println!("{r}");
     }
 }
