@@ -7,7 +7,7 @@
 
 use super::json::{Uid, derive, push_str, push_ts, push_u64, push_uid};
 use super::plan::{Access, AssignPlan, EnvKind, EnvPlan, MS_PER_DAY, Plan, Subject};
-use super::vocab::{self, builtin};
+use super::vocab;
 
 /// A creation time some days before capture, derived from an entity's coordinates.
 fn created(plan: &Plan, kind: u64, env: u32, idx: u64) -> i64 {
@@ -86,7 +86,8 @@ pub fn environments(plan: &Plan) -> (Vec<u8>, u64) {
     (b, plan.envs.len() as u64)
 }
 
-fn role_line(b: &mut Vec<u8>, id: Uid, def: &vocab::RoleDef, custom: Option<(Uid, Uid)>) {
+/// One role line; `custom` is (environment, `canBeAssignedBy` role ids) for a custom role.
+fn role_line(b: &mut Vec<u8>, id: Uid, def: &vocab::RoleDef, custom: Option<(Uid, &[Uid])>) {
     b.extend_from_slice(b"{\"id\":");
     push_uid(b, id);
     b.extend_from_slice(b",\"name\":");
@@ -113,9 +114,9 @@ fn role_line(b: &mut Vec<u8>, id: Uid, def: &vocab::RoleDef, custom: Option<(Uid
         b.push(b'}');
     }
     b.push(b']');
-    if let Some((_, assigner)) = custom {
+    if let Some((_, assigners)) = custom {
         b.extend_from_slice(b",\"canBeAssignedBy\":");
-        push_id_list(b, std::iter::once(assigner));
+        push_id_list(b, assigners.iter().copied());
         b.extend_from_slice(b",\"canAssign\":[]");
     }
     b.extend_from_slice(b"}\n");
@@ -131,9 +132,13 @@ pub fn builtin_roles(plan: &Plan) -> (Vec<u8>, u64) {
 
 pub fn custom_roles(plan: &Plan, env: &EnvPlan) -> (Vec<u8>, u64) {
     let mut b = Vec::new();
-    let assigner = plan.builtin_roles[builtin::ENVIRONMENT_ADMIN];
     for (def, &id) in vocab::CUSTOM_ROLES.iter().zip(&plan.custom_roles) {
-        role_line(&mut b, id, def, Some((env.id, assigner)));
+        let assigners: Vec<Uid> = def
+            .assigned_by
+            .iter()
+            .map(|&r| plan.builtin_roles[r])
+            .collect();
+        role_line(&mut b, id, def, Some((env.id, &assigners)));
     }
     (b, vocab::CUSTOM_ROLES.len() as u64)
 }

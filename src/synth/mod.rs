@@ -46,6 +46,30 @@ pub struct SynthOptions {
     pub activities_per_user_week: f64,
     /// A cap on activities, so that huge tenants stay fast to generate.
     pub max_activities: u64,
+    /// The shape of the group structure.
+    pub profile: SynthProfile,
+}
+
+/// The shape of a synthetic tenant's groups.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SynthProfile {
+    /// About one group per ten users, a few nesting chains and cycles.
+    #[default]
+    Standard,
+    /// About one group per two users, most groups nested (deep trees over the role-holding
+    /// groups), more role-holding groups and more roles at GROUP scope.
+    GroupHeavy,
+}
+
+impl SynthProfile {
+    /// Parses `standard` or `group-heavy`.
+    pub fn parse(s: &str) -> Option<SynthProfile> {
+        match s {
+            "standard" => Some(SynthProfile::Standard),
+            "group-heavy" => Some(SynthProfile::GroupHeavy),
+            _ => None,
+        }
+    }
 }
 
 impl Default for SynthOptions {
@@ -57,6 +81,7 @@ impl Default for SynthOptions {
             compress: false,
             activities_per_user_week: 1.0,
             max_activities: 1_000_000,
+            profile: SynthProfile::Standard,
         }
     }
 }

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::json::{Kind, derive, push_str, push_ts, push_u64, push_uid, uid};
-use super::plan::{EnvKind, EnvPlan, MS_PER_DAY, Plan, stream, zipf};
+use super::plan::{EnvKind, EnvPlan, MS_PER_DAY, Plan, UserState, stream, zipf};
 use super::vocab;
 
 /// Users per chunk; fixed, so output does not depend on the number of threads.
@@ -71,6 +71,12 @@ pub fn user_chunk(plan: &Plan, env: &EnvPlan, chunk: u64) -> UserChunk {
 
         let enabled = rng.random_bool(0.96);
         let locked = rng.random_bool(0.01);
+        let (enabled, locked) = match env.forced_state(u) {
+            Some(UserState::Active) => (true, false),
+            Some(UserState::Disabled) => (false, false),
+            Some(UserState::Locked) => (true, true),
+            None => (enabled, locked),
+        };
         let mfa = rng.random_bool(if admin { 0.8 } else { mfa_rate });
         let created = now - rng.random_range(30 * MS_PER_DAY..1800 * MS_PER_DAY);
         let last_sign_on = if rng.random_bool(0.08) {

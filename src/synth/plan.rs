@@ -12,9 +12,9 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::SynthOptions;
 use super::json::{Kind, Uid, days_from_civil, derive, uid};
 use super::vocab::{self, builtin};
+use super::{SynthOptions, SynthProfile};
 
 /// The capture time written into the manifest: fixed, so that output depends only on options.
 pub const CAPTURED_AT_DAYS: (i64, u32, u32) = (2026, 11, 1);
@@ -127,6 +127,8 @@ pub enum Target {
     Environment(usize),
     Population(usize, usize),
     Application(usize, usize),
+    /// A group of an environment (PingOne's `GROUP` scope type).
+    Group(usize, u32),
     /// A scope whose target is gone (a dangling reference), with its type.
     Missing(&'static str, Uid),
 }
@@ -145,6 +147,14 @@ pub struct AssignPlan {
     pub subject: Subject,
     pub role: RoleRef,
     pub target: Target,
+}
+
+/// A user state the generator imposes (chains and near misses must not depend on chance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserState {
+    Active,
+    Disabled,
+    Locked,
 }
 
 pub struct EnvPlan {
@@ -171,6 +181,8 @@ pub struct EnvPlan {
     /// Users (local indexes) that hold a direct role assignment here; they sign on more
     /// carefully (MFA) and act as admins in activities.
     pub admin_users: u64,
+    /// Users (local indexes) whose state is imposed rather than drawn.
+    pub forced: Vec<(u64, UserState)>,
     pub activities: u64,
 }
 
@@ -181,6 +193,11 @@ impl EnvPlan {
 
     pub fn user_id(&self, seed: u64, u: u64) -> Uid {
         uid(seed, Kind::User, self.idx, u)
+    }
+
+    /// The imposed state of user `u`, if any.
+    pub fn forced_state(&self, u: u64) -> Option<UserState> {
+        self.forced.iter().find(|f| f.0 == u).map(|f| f.1)
     }
 
     /// The population of a user (local index).
@@ -231,6 +248,7 @@ impl Plan {
             Target::Environment(e) => (vocab::ENV, self.envs[e].id),
             Target::Population(e, p) => (vocab::POP, self.envs[e].pops[p].id),
             Target::Application(e, a) => (vocab::APP, self.envs[e].apps[a].id),
+            Target::Group(e, g) => (vocab::GROUP, self.envs[e].group_id(self.seed, g)),
             Target::Missing(kind, u) => (kind, u),
         }
     }
@@ -377,7 +395,14 @@ pub fn build(opts: &SynthOptions) -> Plan {
             },
         };
         plan.envs.push(env_skeleton(
-            &mut rng, seed, i as u32, kind, name, sandbox, n,
+            &mut rng,
+            seed,
+            i as u32,
+            kind,
+            name,
+            sandbox,
+            n,
+            opts.profile,
         ));
     }
 
@@ -405,6 +430,7 @@ pub fn build(opts: &SynthOptions) -> Plan {
 }
 
 /// Environment, populations, groups and nesting.
+#[allow(clippy::too_many_arguments)]
 fn env_skeleton(
     rng: &mut ChaCha8Rng,
     seed: u64,
@@ -413,7 +439,9 @@ fn env_skeleton(
     name: String,
     sandbox: bool,
     users: u64,
+    profile: SynthProfile,
 ) -> EnvPlan {
+    let heavy = profile == SynthProfile::GroupHeavy;
     let id = uid(seed, Kind::Environment, idx, 0);
     let (pop_names, pop_weights, email_domain): (&[&str], &[f64], &str) = match kind {
         EnvKind::Administrators => (&["Administrators"], &[1.0], "admin.example.com"),
@@ -442,7 +470,9 @@ fn env_skeleton(
     } else {
         30
     };
-    let total_groups = (users / 10).max(min_groups).min(u32::MAX as u64 / 2) as u32;
+    // Group-heavy: one group per two users.
+    let per_group = if heavy { 2 } else { 10 };
+    let total_groups = (users / per_group).max(min_groups).min(u32::MAX as u64 / 2) as u32;
     let env_groups = ((total_groups as f64 * 0.6) as u32)
         .max(min_groups as u32)
         .min(total_groups);
@@ -522,7 +552,8 @@ fn env_skeleton(
         }
         // Random nesting: about 2% of groups get a parent among the environment groups, bigger
         // groups more often (a department inside "All Employees").
-        let extra = (total_groups / 50) as usize;
+        // Group-heavy: a third of the groups, so that deep trees form.
+        let extra = (total_groups / if heavy { 3 } else { 50 }) as usize;
         for _ in 0..extra {
             let child = rng.random_range(0..total_groups);
             let parent = zipf(rng, env_groups);
@@ -531,7 +562,7 @@ fn env_skeleton(
             }
         }
         // Roles on about 1.5% of groups, never the very largest ones.
-        let n_role = ((total_groups as f64) * 0.015).ceil() as usize;
+        let n_role = ((total_groups as f64) * if heavy { 0.03 } else { 0.015 }).ceil() as usize;
         for _ in 0..n_role {
             let g = rng.random_range(5.min(total_groups - 1)..total_groups);
             groups[g as usize].holds_roles = true;
@@ -540,6 +571,17 @@ fn env_skeleton(
         for (g, meta) in groups.iter_mut().enumerate() {
             if !meta.holds_roles && !special.contains(&(g as u32)) && rng.random_bool(0.04) {
                 meta.filter = Some(rng.random_range(0..vocab::USER_FILTERS.len()) as u8);
+            }
+        }
+        // At least one dynamic group at every size (not the last environment group, which the
+        // escalation chain may give a role).
+        if !groups.iter().any(|m| m.filter.is_some()) {
+            let pick = (1..total_groups)
+                .rev()
+                .filter(|&g| g + 1 != env_groups)
+                .find(|&g| !groups[g as usize].holds_roles && !special.contains(&g));
+            if let Some(g) = pick {
+                groups[g as usize].filter = Some((g as usize % vocab::USER_FILTERS.len()) as u8);
             }
         }
     }
@@ -566,6 +608,7 @@ fn env_skeleton(
         gateways: Vec::new(),
         assignments: Vec::new(),
         admin_users: 0,
+        forced: Vec::new(),
         activities: 0,
     }
 }
@@ -1061,8 +1104,9 @@ fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
             .filter(|(_, m)| m.holds_roles)
             .map(|(g, _)| g as u32)
             .collect();
+        let env_groups = plan.envs[e].env_groups;
         for g in holders {
-            let choice = match rng.random_range(0..8) {
+            let choice = match rng.random_range(0..10) {
                 0 | 1 => (RoleRef::Builtin(HELP_DESK_ADMIN), pop_in(plan, rng, e)),
                 2 => (
                     RoleRef::Builtin(IDENTITY_DATA_READ_ONLY),
@@ -1075,6 +1119,12 @@ fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
                     RoleRef::Builtin(CLIENT_APPLICATION_DEVELOPER),
                     Target::Environment(e),
                 ),
+                // Roles at GROUP scope: over the members of a (often large) group.
+                7 => (
+                    RoleRef::Builtin(HELP_DESK_ADMIN),
+                    Target::Group(e, zipf(rng, env_groups)),
+                ),
+                8 => (custom("Team Lead"), Target::Group(e, g)),
                 _ => (RoleRef::Builtin(IDENTITY_DATA_ADMIN), pop_in(plan, rng, e)),
             };
             out[e].push((Subject::Group(g), choice.0, choice.1));
@@ -1094,6 +1144,13 @@ fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
                 out[e].push((Subject::User(u), r, Target::Population(e, 0)));
             }
         }
+    }
+
+    escalation_chain(plan, &mut out);
+    if admins > 3 && plan.envs[0].env_groups > 1 {
+        // A team lead over the Platform Admins group: one password reset from Environment Admin.
+        out[0].push((Subject::User(3), custom("Team Lead"), Target::Group(0, 1)));
+        plan.envs[0].forced.push((3, UserState::Active));
     }
 
     // Worker applications and gateways.
@@ -1191,6 +1248,68 @@ fn assignments(plan: &mut Plan, rng: &mut ChaCha8Rng) {
             })
             .collect();
     }
+}
+
+/// An escalation chain of several steps in the workforce-like environment (attack-paths.md),
+/// present at every size where the environment has room for it: help-desk person A (local user 0,
+/// Support L2 or Help Desk Admin at population 0) resets the password of B (HR Data Steward at
+/// the environment), who adds an account to group G (Identity Data Admin at the environment),
+/// whose members reset C (Environment Admin at the environment, outside population 0): Environment
+/// Admin in three steps. Near misses in population 0: D (disabled, Organization Admin) and L
+/// (LOCKED, Environment Admin) are no stepping stones.
+fn escalation_chain(plan: &mut Plan, out: &mut [Vec<(Subject, RoleRef, Target)>]) {
+    use builtin::*;
+    let k = plan.envs.len();
+    let Some(e) = (1..k).find(|&e| plan.envs[e].kind == EnvKind::Workforce || k == 2) else {
+        return;
+    };
+    let env = &plan.envs[e];
+    let helpdesk = env.admin_users;
+    let (b, d, l, c) = (
+        helpdesk,
+        helpdesk + 1,
+        helpdesk + 2,
+        env.users.saturating_sub(1),
+    );
+    if helpdesk == 0
+        || env.pops.len() < 2
+        || env.pops[0].users < helpdesk + 3
+        || env.pop_of(c) == 0
+        || env.env_groups < 2
+    {
+        return;
+    }
+    let g = env.env_groups - 1;
+    let steward = vocab::CUSTOM_ROLES
+        .iter()
+        .position(|r| r.name == "HR Data Steward")
+        .map_or(RoleRef::Builtin(IDENTITY_DATA_ADMIN), RoleRef::Custom);
+    let env_t = Target::Environment(e);
+    out[e].extend([
+        (Subject::User(b), steward, env_t),
+        (
+            Subject::Group(g),
+            RoleRef::Builtin(IDENTITY_DATA_ADMIN),
+            env_t,
+        ),
+        (Subject::User(c), RoleRef::Builtin(ENVIRONMENT_ADMIN), env_t),
+        (
+            Subject::User(d),
+            RoleRef::Builtin(ORGANIZATION_ADMIN),
+            Target::Organization,
+        ),
+        (Subject::User(l), RoleRef::Builtin(ENVIRONMENT_ADMIN), env_t),
+    ]);
+    let env = &mut plan.envs[e];
+    env.groups[g as usize].holds_roles = true;
+    env.groups[g as usize].filter = None;
+    env.forced.extend([
+        (0, UserState::Active),
+        (b, UserState::Active),
+        (c, UserState::Active),
+        (d, UserState::Disabled),
+        (l, UserState::Locked),
+    ]);
 }
 
 #[cfg(test)]

@@ -271,7 +271,13 @@ fn role_assignments_cover_every_subject_and_scope() {
         .collect();
     assert_eq!(
         scopes,
-        BTreeSet::from(["APPLICATION", "ENVIRONMENT", "ORGANIZATION", "POPULATION"])
+        BTreeSet::from([
+            "APPLICATION",
+            "ENVIRONMENT",
+            "GROUP",
+            "ORGANIZATION",
+            "POPULATION"
+        ])
     );
     assert!(
         t.assignments.iter().any(|a| a.role.is_none()),
@@ -343,4 +349,199 @@ fn progress_reaches_the_totals() {
     let seen = seen.into_inner();
     assert_eq!(seen["users"], (stats.users, stats.users));
     assert_eq!(seen["activities"], (stats.activities, stats.activities));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The attack-path model's capabilities (attack-paths.md section 2) are all present.
+
+fn role_named<'t>(t: &'t Tenant, name: &str, builtin: bool) -> &'t crate::model::Role {
+    t.roles
+        .iter()
+        .find(|r| t.s(r.name) == name && r.builtin == builtin)
+        .unwrap_or_else(|| panic!("no role {name}"))
+}
+
+fn perms(t: &Tenant, r: &crate::model::Role) -> BTreeSet<String> {
+    r.permissions.iter().map(|&p| t.s(p).to_string()).collect()
+}
+
+fn applicable(t: &Tenant, r: &crate::model::Role) -> Vec<String> {
+    r.applicable_to
+        .iter()
+        .map(|&p| t.s(p).to_string())
+        .collect()
+}
+
+#[test]
+fn builtin_roles_carry_pingone_permission_ids_and_applicable_to() {
+    let (_d, p, stats) = make(60, 1, false);
+    let t = load_and_check(&p, &stats);
+    let reset = |n: &str| perms(&t, role_named(&t, n, true)).contains("dir:reset:userPassword");
+    let add = |n: &str| perms(&t, role_named(&t, n, true)).contains("dir:create:groupMembership");
+    for n in [
+        "Organization Admin",
+        "Environment Admin",
+        "Identity Data Admin",
+        "Help Desk Admin",
+    ] {
+        assert!(reset(n), "{n} cannot reset passwords");
+    }
+    for n in [
+        "Organization Admin",
+        "Environment Admin",
+        "Identity Data Admin",
+    ] {
+        assert!(add(n), "{n} cannot add members");
+    }
+    assert!(!add("Help Desk Admin"));
+    for n in [
+        "Identity Data Read Only",
+        "Configuration Read Only",
+        "DaVinci Admin Read Only",
+    ] {
+        let r = role_named(&t, n, true);
+        assert!(r.read_only, "{n} is not read-only");
+        assert!(
+            perms(&t, r)
+                .iter()
+                .all(|p| p.split(':').nth(1) == Some("read"))
+        );
+    }
+    assert_eq!(
+        applicable(&t, role_named(&t, "Organization Admin", true)),
+        ["ORGANIZATION"]
+    );
+    assert_eq!(
+        applicable(&t, role_named(&t, "Environment Admin", true)),
+        ["ORGANIZATION", "ENVIRONMENT"]
+    );
+    for n in ["Identity Data Admin", "Help Desk Admin"] {
+        assert_eq!(
+            applicable(&t, role_named(&t, n, true)),
+            ["ENVIRONMENT", "POPULATION"]
+        );
+    }
+    assert!(t.roles.iter().all(|r| !r.applicable_to.is_empty()));
+    // Custom roles: assignable through canBeAssignedBy; one named like a built-in, by nobody.
+    let builtin_ids: BTreeSet<_> = t.roles.iter().filter(|r| r.builtin).map(|r| r.id).collect();
+    let custom: Vec<_> = t.roles.iter().filter(|r| !r.builtin).collect();
+    assert!(custom.iter().any(|r| !r.can_be_assigned_by.is_empty()));
+    assert!(
+        custom
+            .iter()
+            .flat_map(|r| &r.can_be_assigned_by)
+            .all(|a| builtin_ids.contains(a))
+    );
+    let fake = role_named(&t, "Environment Admin", false);
+    assert!(fake.can_be_assigned_by.is_empty());
+    let lead = role_named(&t, "Team Lead", false);
+    assert!(applicable(&t, lead).contains(&"GROUP".to_string()));
+    assert!(perms(&t, lead).contains("dir:reset:userPassword"));
+}
+
+/// The three-step chain of `plan::escalation_chain`, found in the loaded tenant: an active
+/// password resetter at a population, an active member-manager in that population, a static
+/// group holding Identity Data Admin at the environment, an active Environment Admin outside
+/// the population; plus a disabled and a locked admin.
+fn has_chain(t: &Tenant) -> bool {
+    use crate::model::{ScopeKind, SubjectKind};
+    let id = |n: &str, b: bool| role_named(t, n, b).id;
+    let (ida, ea) = (
+        id("Identity Data Admin", true),
+        id("Environment Admin", true),
+    );
+    let steward = id("HR Data Steward", false);
+    let resetters = [id("Help Desk Admin", true), id("Support L2", false)];
+    let user = |s: crate::model::Sym| t.index.user.get(&s).map(|&u| &t.users[u.idx()]);
+    let direct = |role: crate::model::Sym, kind: ScopeKind| {
+        t.assignments
+            .iter()
+            .filter(move |a| {
+                a.subject.kind == SubjectKind::User && a.role_id == role && a.scope.kind == kind
+            })
+            .filter_map(move |a| user(a.subject.id).map(|u| (u, a)))
+            .filter(|(u, _)| u.is_active())
+    };
+    direct(steward, ScopeKind::Environment).any(|(b, sa)| {
+        let env = sa.scope.id;
+        let group_ok = t.assignments.iter().any(|a| {
+            a.subject.kind == SubjectKind::Group
+                && a.role_id == ida
+                && a.scope.id == env
+                && t.index
+                    .group
+                    .get(&a.subject.id)
+                    .is_some_and(|&g| t.groups[g.idx()].user_filter.is_empty())
+        });
+        let resetter_ok = resetters
+            .iter()
+            .any(|&r| direct(r, ScopeKind::Population).any(|(_, a)| a.scope.id == b.population));
+        let target_ok = direct(ea, ScopeKind::Environment)
+            .any(|(c, a)| a.scope.id == env && c.population != b.population);
+        group_ok && resetter_ok && target_ok
+    })
+}
+
+#[test]
+fn escalation_chains_and_near_misses_occur_at_every_size() {
+    for (users, seed) in [(60, 1), (61, 9), (500, 2), (3000, 3), (40_000, 4)] {
+        let (_d, p, stats) = make(users, seed, false);
+        let t = load_and_check(&p, &stats);
+        assert!(has_chain(&t), "{users} users: no escalation chain");
+        let admins_off = |f: fn(&crate::model::User) -> bool| {
+            t.assignments.iter().any(|a| {
+                t.index
+                    .user
+                    .get(&a.subject.id)
+                    .is_some_and(|&u| f(&t.users[u.idx()]))
+            })
+        };
+        assert!(admins_off(|u| !u.enabled), "{users}: no disabled admin");
+        assert!(admins_off(|u| u.locked), "{users}: no locked admin");
+        assert!(
+            t.assignments
+                .iter()
+                .any(|a| a.scope.kind == crate::model::ScopeKind::Group),
+            "{users}: no role at GROUP scope"
+        );
+        assert!(
+            t.groups.iter().any(|g| !g.user_filter.is_empty()),
+            "{users}: no dynamic group"
+        );
+    }
+}
+
+#[test]
+fn group_heavy_profile_has_many_nested_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let opts = SynthOptions {
+        users: 3000,
+        seed: 5,
+        profile: SynthProfile::GroupHeavy,
+        ..SynthOptions::default()
+    };
+    let stats = generate(&opts, &out, &|_, _, _| {}).unwrap();
+    let t = load_and_check(&out, &stats);
+    let (_d2, _p2, standard) = make(3000, 5, false);
+    assert!(
+        stats.groups >= 3 * standard.groups,
+        "{} groups",
+        stats.groups
+    );
+    assert!(
+        stats.nestings * 5 >= stats.groups,
+        "{} nestings",
+        stats.nestings
+    );
+    assert!(has_chain(&t));
+    assert_eq!(
+        SynthProfile::parse("group-heavy"),
+        Some(SynthProfile::GroupHeavy)
+    );
+    assert_eq!(
+        SynthProfile::parse("standard"),
+        Some(SynthProfile::Standard)
+    );
+    assert_eq!(SynthProfile::parse("huge"), None);
 }

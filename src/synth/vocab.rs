@@ -333,18 +333,21 @@ pub const PINGONE_API_SCOPES: &[&str] = &[
     "p1:delete:sessions",
 ];
 
-/// A role definition: name, description, applicableTo, permission ids.
+/// A role definition: name, description, applicableTo, permission ids, and for custom roles
+/// `canBeAssignedBy` (indexes into [`BUILTIN_ROLES`]).
 pub struct RoleDef {
     pub name: &'static str,
     pub description: &'static str,
     pub applicable_to: &'static [&'static str],
     pub permissions: &'static [&'static str],
+    pub assigned_by: &'static [usize],
 }
 
 pub const ORG: &str = "ORGANIZATION";
 pub const ENV: &str = "ENVIRONMENT";
 pub const POP: &str = "POPULATION";
 pub const APP: &str = "APPLICATION";
+pub const GROUP: &str = "GROUP";
 
 /// Indexes into [`BUILTIN_ROLES`], for the generator's choices.
 pub mod builtin {
@@ -361,6 +364,17 @@ pub mod builtin {
     pub const DAVINCI_ADMIN_READ_ONLY: usize = 10;
 }
 
+/// The permissions that give the attack-path model's capabilities (attack-paths.md section 2):
+/// P1 reset password (`dir:reset:userPassword`, `dir:set:userPassword`), P2 add member
+/// (`dir:create:groupMembership`). Users, groups, memberships and passwords are PingOne's `dir`
+/// service.
+pub const RESET_PASSWORD: &str = "dir:reset:userPassword";
+pub const SET_PASSWORD: &str = "dir:set:userPassword";
+pub const ADD_MEMBER: &str = "dir:create:groupMembership";
+
+/// PingOne's built-in roles, with `applicableTo` as `GET /roles` reports it. Organization Admin,
+/// Environment Admin and Identity Data Admin reset passwords and manage group membership; Help
+/// Desk Admin resets passwords; the read-only roles have only `read` actions.
 pub const BUILTIN_ROLES: &[RoleDef] = &[
     RoleDef {
         name: "Organization Admin",
@@ -375,10 +389,19 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "orgmgt:delete:environment",
             "licensing:read:license",
             "licensing:update:license",
+            "dir:read:user",
+            "dir:update:user",
+            RESET_PASSWORD,
+            SET_PASSWORD,
+            "dir:read:group",
+            "dir:read:groupMembership",
+            ADD_MEMBER,
+            "dir:delete:groupMembership",
             "permissions:create:userRoleAssignments",
             "permissions:read:userRoleAssignments",
             "permissions:delete:userRoleAssignments",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Environment Admin",
@@ -387,16 +410,21 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
         permissions: &[
             "orgmgt:read:environment",
             "orgmgt:update:environment",
-            "identity:create:user",
-            "identity:read:user",
-            "identity:update:user",
-            "identity:delete:user",
-            "identity:create:group",
-            "identity:read:group",
-            "identity:update:group",
-            "identity:delete:group",
-            "identity:read:population",
-            "identity:update:population",
+            "dir:create:user",
+            "dir:read:user",
+            "dir:update:user",
+            "dir:delete:user",
+            RESET_PASSWORD,
+            SET_PASSWORD,
+            "dir:create:group",
+            "dir:read:group",
+            "dir:update:group",
+            "dir:delete:group",
+            "dir:read:groupMembership",
+            ADD_MEMBER,
+            "dir:delete:groupMembership",
+            "dir:read:population",
+            "dir:update:population",
             "applications:create:application",
             "applications:read:application",
             "applications:update:application",
@@ -409,43 +437,49 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "permissions:delete:userRoleAssignments",
             "gateways:read:gateway",
             "gateways:update:gateway",
-            "audit:read:activity",
+            "audit_reporting:read:activity",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Identity Data Admin",
         description: "Manages users, groups and populations.",
         applicable_to: &[ENV, POP],
         permissions: &[
-            "identity:create:user",
-            "identity:read:user",
-            "identity:update:user",
-            "identity:delete:user",
-            "identity:create:group",
-            "identity:read:group",
-            "identity:update:group",
-            "identity:delete:group",
-            "identity:read:population",
-            "identity:update:userPassword",
-            "identity:update:groupMembership",
+            "dir:create:user",
+            "dir:read:user",
+            "dir:update:user",
+            "dir:delete:user",
+            RESET_PASSWORD,
+            SET_PASSWORD,
+            "dir:create:group",
+            "dir:read:group",
+            "dir:update:group",
+            "dir:delete:group",
+            "dir:read:groupMembership",
+            ADD_MEMBER,
+            "dir:delete:groupMembership",
+            "dir:read:population",
             "mfa:read:device",
             "mfa:update:device",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Identity Data Read Only",
         description: "Reads users, groups and populations.",
         applicable_to: &[ORG, ENV, POP],
         permissions: &[
-            "identity:read:user",
-            "identity:read:group",
-            "identity:read:population",
-            "identity:read:groupMembership",
+            "dir:read:user",
+            "dir:read:group",
+            "dir:read:population",
+            "dir:read:groupMembership",
             "mfa:read:device",
-            "audit:read:activity",
+            "audit_reporting:read:activity",
             "permissions:read:userRoleAssignments",
             "permissions:read:groupRoleAssignments",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Client Application Developer",
@@ -462,6 +496,7 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "resources:read:resource",
             "resources:read:scope",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Configuration Read Only",
@@ -482,6 +517,7 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "permissions:read:gatewayRoleAssignments",
             "permissions:read:customRole",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Application Owner",
@@ -493,30 +529,34 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "applications:read:secret",
             "applications:read:grant",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Custom Roles Admin",
         description: "Creates and manages custom admin roles.",
-        applicable_to: &[ORG, ENV],
+        applicable_to: &[ORG],
         permissions: &[
             "permissions:create:customRole",
             "permissions:read:customRole",
             "permissions:update:customRole",
             "permissions:delete:customRole",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "Help Desk Admin",
         description: "Helps users: unlocks accounts, resets passwords and MFA devices.",
         applicable_to: &[ENV, POP],
         permissions: &[
-            "identity:read:user",
-            "identity:update:userPassword",
-            "identity:update:userLock",
-            "identity:update:userEnabled",
+            "dir:read:user",
+            RESET_PASSWORD,
+            "dir:update:userLock",
+            "dir:update:userEnabled",
+            "dir:read:group",
             "mfa:read:device",
             "mfa:delete:device",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "DaVinci Admin",
@@ -536,6 +576,7 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "davinci:read:connections",
             "davinci:read:constructs",
         ],
+        assigned_by: &[],
     },
     RoleDef {
         name: "DaVinci Admin Read Only",
@@ -551,70 +592,84 @@ pub const BUILTIN_ROLES: &[RoleDef] = &[
             "davinci:read:constructs",
             "davinci:read:interactionEvents",
         ],
+        assigned_by: &[],
     },
 ];
 
-/// Custom roles, defined in the Administrators environment. One borrows a built-in role's name
-/// (a custom role named like a built-in must not count as one).
+/// Custom roles, defined in the Administrators environment, each assignable only by the
+/// built-in roles its `canBeAssignedBy` lists. One borrows a built-in role's name (a custom role
+/// named like a built-in must not count as one) and is assignable by nobody.
 pub const CUSTOM_ROLES: &[RoleDef] = &[
     RoleDef {
         name: "Support L1",
         description: "First-line support: look up users and their devices.",
         applicable_to: &[ENV, POP],
-        permissions: &["identity:read:user", "mfa:read:device"],
+        permissions: &["dir:read:user", "mfa:read:device"],
+        assigned_by: &[builtin::HELP_DESK_ADMIN, builtin::IDENTITY_DATA_ADMIN],
     },
     RoleDef {
         name: "Support L2",
         description: "Second-line support: reset passwords and remove devices.",
         applicable_to: &[ENV, POP],
-        permissions: &[
-            "identity:read:user",
-            "identity:update:userPassword",
-            "mfa:delete:device",
-        ],
+        permissions: &["dir:read:user", RESET_PASSWORD, "mfa:delete:device"],
+        assigned_by: &[builtin::IDENTITY_DATA_ADMIN, builtin::ENVIRONMENT_ADMIN],
     },
     RoleDef {
         name: "HR Data Steward",
         description: "Keeps employee records and group memberships current.",
         applicable_to: &[ENV, POP],
         permissions: &[
-            "identity:read:user",
-            "identity:update:user",
-            "identity:read:group",
-            "identity:update:groupMembership",
+            "dir:read:user",
+            "dir:update:user",
+            "dir:read:group",
+            "dir:read:groupMembership",
+            ADD_MEMBER,
+            "dir:delete:groupMembership",
         ],
+        assigned_by: &[builtin::ENVIRONMENT_ADMIN],
     },
     RoleDef {
         name: "App Catalog Auditor",
         description: "Reviews applications and their grants.",
         applicable_to: &[ORG, ENV],
         permissions: &["applications:read:application", "applications:read:grant"],
+        assigned_by: &[builtin::CONFIGURATION_READ_ONLY, builtin::ENVIRONMENT_ADMIN],
     },
     RoleDef {
         name: "Security Analyst",
         description: "Reads audit activity and who holds which role.",
         applicable_to: &[ORG, ENV],
         permissions: &[
-            "audit:read:activity",
-            "identity:read:user",
+            "audit_reporting:read:activity",
+            "dir:read:user",
             "permissions:read:userRoleAssignments",
         ],
+        assigned_by: &[builtin::ENVIRONMENT_ADMIN],
     },
     RoleDef {
         name: "Population Manager",
         description: "Manages one population's users.",
         applicable_to: &[POP],
         permissions: &[
-            "identity:read:population",
-            "identity:update:population",
-            "identity:create:user",
-            "identity:read:user",
+            "dir:read:population",
+            "dir:update:population",
+            "dir:create:user",
+            "dir:read:user",
         ],
+        assigned_by: &[builtin::IDENTITY_DATA_ADMIN],
     },
     RoleDef {
         name: "Environment Admin",
         description: "Legacy custom role; reads environment settings only.",
         applicable_to: &[ENV],
         permissions: &["orgmgt:read:environment"],
+        assigned_by: &[],
+    },
+    RoleDef {
+        name: "Team Lead",
+        description: "Resets the passwords of one team's members.",
+        applicable_to: &[ENV, POP, GROUP],
+        permissions: &["dir:read:user", "dir:read:group", RESET_PASSWORD],
+        assigned_by: &[builtin::HELP_DESK_ADMIN],
     },
 ];
