@@ -12,16 +12,29 @@ pub enum InputError {
     Missing(PathBuf),
     #[error("`{0}` is neither an export directory nor a p1graph snapshot")]
     Unrecognised(PathBuf),
+    #[error(transparent)]
+    Read(#[from] crate::export::ReadError),
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    #[error(transparent)]
+    Previous(#[from] crate::usage::PreviousError),
 }
 
 impl InputError {
     pub fn help(&self) -> Option<String> {
-        Some("pass an export directory (with manifest.json) or a `.p1g` snapshot".into())
+        match self {
+            InputError::Missing(_) | InputError::Unrecognised(_) => {
+                Some("pass an export directory (with manifest.json) or a `.p1g` snapshot".into())
+            }
+            InputError::Read(e) => e.help(),
+            InputError::Snapshot(e) => e.help(),
+            InputError::Previous(e) => e.help(),
+        }
     }
 }
 
 /// Loads an export directory or a snapshot.
-pub fn load(path: &Path) -> Result<Tenant, crate::Error> {
+pub fn load(path: &Path) -> Result<Tenant, InputError> {
     if path.is_dir() {
         return Ok(crate::export::read_export(path)?);
     }
@@ -41,7 +54,7 @@ pub fn snapshot_from_export(
     export: &Path,
     previous: Option<&(Tenant, PathBuf)>,
     out: &Path,
-) -> Result<crate::snapshot::SnapshotInfo, crate::Error> {
+) -> Result<crate::snapshot::SnapshotInfo, InputError> {
     let mut tenant = crate::export::read_export(export)?;
     if let Some((prev, path)) = previous {
         crate::usage::check_previous(&tenant, tenant.captured_at(), prev, path)?;

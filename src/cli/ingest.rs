@@ -445,7 +445,7 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
                     None => report.out.clone(),
                 };
                 return Err(crate::Error::Kept {
-                    inner: Box::new(e),
+                    inner: Box::new(e.into()),
                     path: kept,
                 });
             }

@@ -23,6 +23,15 @@ pub struct Args {
     /// Write `.jsonl.zst` files.
     #[arg(long)]
     pub compress: bool,
+    /// `standard` (about one group per ten users) or `group-heavy` (one group per two users,
+    /// much more nesting, twice as many role-holding groups).
+    #[arg(long, default_value = "standard", value_parser = parse_profile)]
+    pub profile: crate::synth::SynthProfile,
+}
+
+fn parse_profile(s: &str) -> Result<crate::synth::SynthProfile, String> {
+    crate::synth::SynthProfile::parse(s)
+        .ok_or_else(|| format!("`{s}`: expected `standard` or `group-heavy`"))
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
@@ -31,6 +40,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         seed: a.seed,
         environments: a.environments,
         compress: a.compress,
+        profile: a.profile,
         ..Default::default()
     };
     let pb = progress::bar(g, a.users, "generating users");

@@ -149,6 +149,7 @@ pub fn carry_forward<'a>(
 #[cfg(test)]
 mod carry_tests {
     use super::*;
+    use crate::model::Activity;
     use crate::model::builder::TenantBuilder;
 
     fn ledger_with(t: &mut Tenant, actor: &str, action: &str, at: &str, window: (&str, &str)) {

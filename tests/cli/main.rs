@@ -1,5 +1,6 @@
 //! The integration tests: one binary (link time matters on two cores), one module per area.
 
+mod architecture;
 mod attack_oracle;
 mod coverage;
 mod demo;
