@@ -39,12 +39,12 @@ pub fn load(path: &Path) -> Result<Tenant, InputError> {
         return Ok(crate::export::read_export(path)?);
     }
     if !path.exists() {
-        return Err(InputError::Missing(path.to_path_buf()).into());
+        return Err(InputError::Missing(path.to_path_buf()));
     }
     if crate::snapshot::is_snapshot(path) {
         return Ok(crate::snapshot::load(path)?);
     }
-    Err(InputError::Unrecognised(path.to_path_buf()).into())
+    Err(InputError::Unrecognised(path.to_path_buf()))
 }
 
 /// An export directory -> a snapshot at `out`, with an earlier snapshot's usage ledger carried
