@@ -18,6 +18,8 @@ pub enum Error {
     #[error(transparent)]
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
+    Attack(#[from] crate::graph::attack::AttackQueryError),
+    #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
@@ -87,6 +89,7 @@ impl Error {
             Error::Ingest(e) => e.help(),
             Error::Snapshot(e) => e.help(),
             Error::Review(e) => e.help(),
+            Error::Attack(e) => e.help(),
             _ => None,
         }
     }

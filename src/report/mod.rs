@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod diff;
+pub mod escalation;
 pub mod findings;
 pub mod output;
 pub mod summary;
