@@ -109,7 +109,7 @@ pub fn escalations(t: &Tenant) -> Vec<Row> {
         })
         .collect();
     let mut privs: Vec<(Sym, ScopeRef)> = Vec::new();
-    let mut intern = |privs: &mut Vec<(Sym, ScopeRef)>, r: Sym, s: ScopeRef| -> usize {
+    let intern = |privs: &mut Vec<(Sym, ScopeRef)>, r: Sym, s: ScopeRef| -> usize {
         match privs.iter().position(|&p| p == (r, s)) {
             Some(i) => i,
             None => {
