@@ -18,6 +18,7 @@ pub mod snapshot;
 pub mod summary;
 pub mod synth;
 pub mod usage;
+pub mod who_can;
 
 use std::path::Path;
 
@@ -57,6 +58,8 @@ pub enum Command {
     Access(access::Args),
     /// Attack paths: every privilege an identity can gain beyond the ones it holds.
     Escalation(escalation::Args),
+    /// Who holds, or can obtain through attack paths, a role over a scope.
+    WhoCan(who_can::Args),
     /// Show every path to an identity's entitlements, and why applications are denied.
     Explain(explain::Args),
     /// Excessive-privilege findings, with evidence and a recommendation each.
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
         Command::Escalation(a) => escalation::run(a, g),
+        Command::WhoCan(a) => who_can::run(a, g),
         Command::Explain(a) => explain::run(a, g),
         Command::Findings(a) => findings::run(a, g),
         Command::Rules(a) => rules::run(a),

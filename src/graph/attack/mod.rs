@@ -41,7 +41,7 @@ use crate::resolve::csr::Csr;
 use crate::resolve::{Access, Identity, Resolver};
 
 pub use query::{AttackQueryError, WhoCanRow, find_role, find_scope, who_can};
-pub use search::{Escalation, Escalations, Gain, Search};
+pub use search::{Escalation, Escalations, Gain, Gained, Search, gains_of};
 
 /// A privilege: one ROLE entitlement (role id, scope type, scope id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -253,3 +253,36 @@ impl Escalations {
             .flat_map(move |&(a, s)| self.rows_of(a, s))
     }
 }
+
+/// One gained privilege of one actor, with its own path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gained {
+    pub privilege: PrivId,
+    pub steps: u32,
+    pub path: Vec<EdgeIndex>,
+}
+
+/// What one identity gains (section 4), in export order: one search. Empty for an identity that
+/// is no actor or holds nothing.
+pub fn gains_of(g: &AttackGraph, id: Identity) -> Vec<Gained> {
+    let held = g.held_by(id);
+    if held.is_empty() {
+        return Vec::new();
+    }
+    let mut search = Search::new(g);
+    search.run(g, held);
+    let mut gained = Vec::new();
+    search.gained(g, &mut gained);
+    gained
+        .into_iter()
+        .map(|p| {
+            let mut path = Vec::new();
+            search.path(g, p, &mut path);
+            Gained {
+                privilege: p,
+                steps: search.steps(g, p).unwrap_or(0),
+                path,
+            }
+        })
+        .collect()
+}
