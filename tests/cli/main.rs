@@ -2,6 +2,7 @@
 
 mod demo;
 mod errors;
+mod escalation;
 mod findings;
 mod ingest;
 mod oracle;
