@@ -40,7 +40,14 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let id = find_identity(&r, &a.identity)?;
     let e = explain(&r, id, a.entitlement.as_deref())?;
     let graph = AttackGraph::build(&r);
-    let gains = gains_of(&graph, id);
+    let mut gains = gains_of(&graph, id);
+    if let Some(f) = a.entitlement.as_deref() {
+        // Only the gains of the role the person asked about.
+        gains.retain(|x| {
+            let p = graph.privilege(x.privilege);
+            t.s(p.role_id) == f || p.role.is_some_and(|r| t.s(t.roles[r.idx()].name) == f)
+        });
+    }
     let rows = gains.iter().map(|x| PathRow {
         actor: id,
         privilege: x.privilege,
