@@ -34,8 +34,8 @@ pub fn privilege_label(g: &AttackGraph, p: PrivId, out: &mut String) {
     );
 }
 
-/// The label of an actor or group node: `user:ana`, `group:Ops`.
-fn entity_label(g: &AttackGraph, n: NodeIndex, out: &mut String) {
+/// The label of any node: `user:ana`, `group:Ops`, a privilege, or `users within TYPE:NAME`.
+pub fn node_label(g: &AttackGraph, n: NodeIndex, out: &mut String) {
     match g.graph[n] {
         AttackNode::Actor(id) => crate::report::access::identity_label(g.t, id, out),
         AttackNode::Group(gr) => {
@@ -82,7 +82,7 @@ pub fn path_text(
             AttackEdge::ResetPassword | AttackEdge::AddMember | AttackEdge::AssignRole => {
                 if first {
                     out.push_str(" -> [");
-                    entity_label(g, a, out);
+                    node_label(g, a, out);
                     out.push_str("] ");
                 } else {
                     out.push_str(" -> ");
@@ -91,13 +91,13 @@ pub fn path_text(
                 out.push_str(kind.label());
                 if kind != AttackEdge::ResetPassword {
                     out.push_str(" -> ");
-                    entity_label(g, b, out);
+                    node_label(g, b, out);
                 }
             }
             AttackEdge::Within => {
                 if let AttackNode::Actor(_) = g.graph[b] {
                     out.push_str(" -> ");
-                    entity_label(g, b, out);
+                    node_label(g, b, out);
                     if has_mfa(g.t, g.graph[b]) {
                         out.push_str(" (target has MFA)");
                     }
@@ -107,7 +107,7 @@ pub fn path_text(
                 out.push_str(" -> [");
                 out.push_str(kind.label());
                 out.push_str("] ");
-                entity_label(g, b, out);
+                node_label(g, b, out);
             }
         }
     }
@@ -185,7 +185,7 @@ impl PathDrawing {
 
     fn label_of(&mut self, g: &AttackGraph, n: NodeIndex) -> String {
         let mut s = String::new();
-        entity_label(g, n, &mut s);
+        node_label(g, n, &mut s);
         let shape = match g.graph[n] {
             AttackNode::Actor(_) => Shape::Identity,
             AttackNode::Group(_) => Shape::Group,
