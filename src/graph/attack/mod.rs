@@ -12,9 +12,12 @@
 //! scope. Each distinct target scope gets one [`AttackNode::UsersWithin`] node; the privilege
 //! points to it (cost 1) and it points (cost 0) to the users within that scope, and only to the
 //! enabled users that hold at least one privilege: taking over a user that holds nothing gains
-//! nothing. An organization's node points to its environments' nodes rather than to their users.
-//! Groups appear only when a P2 privilege targets them, and privileges only when someone holds
-//! them, a group grants them, or P3 can create them.
+//! nothing; and of the users that hold the same set of privileges only the first (by dense id),
+//! since they are interchangeable targets. An organization's node points to its environments'
+//! nodes rather than to their users. Groups appear only when a P2 privilege targets them and they
+//! grant something; privileges only when someone holds them, a group grants them, or P3 can
+//! create them. (An exporter that wants every P1 target user expands a users-within node with
+//! [`AttackGraph::users_within`].)
 //!
 //! Build: O(identities · roles per identity + groups + the scopes each capable privilege
 //! contains); the graph has O(privilege holders + groups + privileges + capability targets)
@@ -148,7 +151,9 @@ struct Builder<'r, 't> {
     priv_node: Vec<NodeIndex>,
     priv_index: FxHashMap<(Sym, ScopeRef), PrivId>,
     actor_node: FxHashMap<Identity, NodeIndex>,
-    group_node: FxHashMap<GroupId, NodeIndex>,
+    /// Enabled, privilege-holding user -> (its node, the id of its distinct held set).
+    user_node: FxHashMap<UserId, (NodeIndex, u32)>,
+    group_node: FxHashMap<GroupId, Option<NodeIndex>>,
     within_node: FxHashMap<ScopeRef, Option<NodeIndex>>,
     /// Users that hold a privilege and are enabled, by environment, by population (dense id),
     /// and by direct group.
@@ -231,6 +236,7 @@ impl<'t> AttackGraph<'t> {
             priv_node: Vec::new(),
             priv_index: FxHashMap::default(),
             actor_node: FxHashMap::default(),
+            user_node: FxHashMap::default(),
             group_node: FxHashMap::default(),
             within_node: FxHashMap::default(),
             holders_by_env: Csr::from_pairs(t.environments.len(), env_pairs.into_iter()),
@@ -253,6 +259,7 @@ impl<'t> AttackGraph<'t> {
             targets: Vec::new(),
         };
         let mut row = Vec::new();
+        let mut set_ids: FxHashMap<Vec<PrivId>, u32> = FxHashMap::default();
         for (id, privs) in held {
             let node = b.g.add_node(AttackNode::Actor(id));
             b.actor_node.insert(id, node);
@@ -261,6 +268,11 @@ impl<'t> AttackGraph<'t> {
                 let p = b.privilege(role_id, role, scope);
                 b.g.add_edge(node, b.priv_node[p.idx()], AttackEdge::Holds);
                 row.push(p);
+            }
+            if let Identity::User(u) = id {
+                let next = set_ids.len() as u32;
+                let set = *set_ids.entry(row.clone()).or_insert(next);
+                b.user_node.insert(u, (node, set));
             }
             held_csr.push_row(&row);
             actors.push(id);
@@ -388,9 +400,68 @@ impl<'t> AttackGraph<'t> {
         self.rank[p.idx()]
     }
 
+    /// Every enabled user within scope `s` (the contract's P1 targets of a privilege at `s`),
+    /// sorted by dense id, whether or not it holds anything. The graph itself links only one
+    /// privilege-holding user per distinct held set; this is the full list, for exporters.
+    /// O(users + memberships + nestings).
+    pub fn users_within(&self, s: ScopeRef) -> Vec<UserId> {
+        let t = self.t;
+        let active = |u: &UserId| t.users[u.idx()].is_active();
+        let all = (0..t.users.len()).map(UserId::from_idx);
+        match s.kind {
+            ScopeKind::Organization if t.scope_is_known(s) => all
+                .filter(|u| t.env_organization(t.users[u.idx()].env) == s.id)
+                .filter(active)
+                .collect(),
+            ScopeKind::Environment => match t.index.env.get(&s.id) {
+                Some(&e) => all
+                    .filter(|u| t.users[u.idx()].env == e)
+                    .filter(active)
+                    .collect(),
+                None => Vec::new(),
+            },
+            ScopeKind::Population if t.index.pop.contains_key(&s.id) => all
+                .filter(|u| t.users[u.idx()].population == s.id)
+                .filter(active)
+                .collect(),
+            ScopeKind::Group => {
+                let Some(&g) = t.index.group.get(&s.id) else {
+                    return Vec::new();
+                };
+                let children = Csr::from_pairs(
+                    t.groups.len(),
+                    t.nestings.iter().map(|n| (n.parent.idx(), n.child)),
+                );
+                let mut under = vec![false; t.groups.len()];
+                under[g.idx()] = true;
+                let mut stack = vec![g];
+                while let Some(x) = stack.pop() {
+                    for &c in children.row(x.idx()) {
+                        if !under[c.idx()] {
+                            under[c.idx()] = true;
+                            stack.push(c);
+                        }
+                    }
+                }
+                let mut users: Vec<UserId> = t
+                    .memberships
+                    .iter()
+                    .filter(|m| under[m.group.idx()])
+                    .map(|m| m.user)
+                    .filter(active)
+                    .collect();
+                users.sort_unstable();
+                users.dedup();
+                users
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The capability edges (P1, P2, P3) of the graph: (from, kind, to) with node weights, in
-    /// edge order. P1 edges end at a [`AttackNode::UsersWithin`] node; follow its `Within` edges
-    /// for the users. For exporters (OpenGraph, Graphviz).
+    /// edge order. P1 edges end at a [`AttackNode::UsersWithin`] node, whose `Within` edges lead
+    /// to one user per distinct held set; [`Self::users_within`] gives every target user. For
+    /// exporters (OpenGraph, Graphviz).
     pub fn capability_edges(
         &self,
     ) -> impl Iterator<Item = (NodeIndex, AttackEdge, NodeIndex)> + '_ {
@@ -450,9 +521,10 @@ impl<'r, 't> Builder<'r, 't> {
             let mut groups = Vec::new();
             self.tree.groups_within(t, scope, &mut groups);
             for g in groups {
-                let gn = self.group(g);
-                self.g.add_edge(from, gn, AttackEdge::AddMember);
-                any = true;
+                if let Some(gn) = self.group(g) {
+                    self.g.add_edge(from, gn, AttackEdge::AddMember);
+                    any = true;
+                }
             }
         }
         let assignable = self.delegation.assignable(role_id).to_vec();
@@ -476,13 +548,12 @@ impl<'r, 't> Builder<'r, 't> {
     }
 
     /// The group node of `g`, created with its `grants` edges on first use: the assignments of
-    /// `g` and of every ancestor (M1), as privileges.
-    fn group(&mut self, g: GroupId) -> NodeIndex {
+    /// `g` and of every ancestor (M1), as privileges. `None` for a group that grants nothing:
+    /// adding a member to it gains nothing, and most groups of a large tenant are such groups.
+    fn group(&mut self, g: GroupId) -> Option<NodeIndex> {
         if let Some(&n) = self.group_node.get(&g) {
             return n;
         }
-        let n = self.g.add_node(AttackNode::Group(g));
-        self.group_node.insert(g, n);
         let t = self.t;
         let r = self.r;
         let mut privs: Vec<(Sym, Option<RoleId>, ScopeRef)> = Vec::new();
@@ -492,6 +563,12 @@ impl<'r, 't> Builder<'r, 't> {
                 privs.push((a.role_id, a.role, a.scope));
             }
         }
+        if privs.is_empty() {
+            self.group_node.insert(g, None);
+            return None;
+        }
+        let n = self.g.add_node(AttackNode::Group(g));
+        self.group_node.insert(g, Some(n));
         // A stable order by assignment key, then one edge per distinct privilege.
         privs.sort_by(|x, y| {
             (t.s(x.0), t.scope_kind_str(x.2.kind), t.s(x.2.id)).cmp(&(
@@ -506,7 +583,7 @@ impl<'r, 't> Builder<'r, 't> {
             self.g
                 .add_edge(n, self.priv_node[p.idx()], AttackEdge::Grants);
         }
-        n
+        Some(n)
     }
 
     /// The users-within node of scope `s` (P1's targets), created on first use; `None` for a
@@ -549,10 +626,18 @@ impl<'r, 't> Builder<'r, 't> {
         node
     }
 
+    /// A users-within node with an edge to each of `users` (sorted by dense id) that holds a
+    /// different set of privileges: users holding the same set are interchangeable targets (the
+    /// same privileges at the same cost), so the first one stands for the others. This keeps
+    /// searches proportional to the distinct sets within a scope, not to its users.
     fn within_users(&mut self, s: ScopeRef, users: &[UserId]) -> NodeIndex {
         let n = self.g.add_node(AttackNode::UsersWithin(s));
+        let mut seen: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
         for &u in users {
-            if let Some(&un) = self.actor_node.get(&Identity::User(u)) {
+            let Some(&(un, set)) = self.user_node.get(&u) else {
+                continue;
+            };
+            if seen.insert(set) {
                 self.g.add_edge(n, un, AttackEdge::Within);
             }
         }

@@ -427,6 +427,27 @@ fn group_scope_reaches_members_through_a_nesting_cycle() {
 }
 
 #[test]
+fn users_holding_the_same_privileges_are_one_target_and_steps_do_not_change() {
+    let mut b = base().user("ana", "prod").group("g-helpdesk", "prod");
+    for u in ["u1", "u2", "u3"] {
+        b = b.user(u, "prod").member(u, "g-helpdesk");
+    }
+    let t = b
+        .assign("x1", "USER", "ana", "r-hd", "ENVIRONMENT", "prod")
+        .assign("x2", "GROUP", "g-helpdesk", "r-crown", "ENVIRONMENT", "dev")
+        .build();
+    let got = paths(&t);
+    let ana: Vec<&(Row, String)> = got.iter().filter(|x| x.0.0 == "ana").collect();
+    assert_eq!(ana.len(), 1);
+    assert!(
+        ana[0].1.contains("reset password -> user:u1 "),
+        "{}",
+        ana[0].1
+    );
+    rows(&t);
+}
+
+#[test]
 fn disabled_identities_neither_act_nor_serve_and_apps_act() {
     let t = base()
         .user_with("ana", "prod", |u| u.enabled = false)
