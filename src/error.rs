@@ -18,6 +18,8 @@ pub enum Error {
     #[error(transparent)]
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
+    Attack(#[from] crate::graph::attack::AttackQueryError),
+    #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
@@ -111,6 +113,7 @@ impl Error {
                     .help()
                     .map_or(String::new(), |h| format!("\nhelp: {h}"))
             )),
+            Error::Attack(e) => e.help(),
             _ => None,
         }
     }

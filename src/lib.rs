@@ -8,7 +8,8 @@
 //! * [`export`] reads that directory into the normalized [`model`] (dense ids, interned strings).
 //! * [`graph`] turns the model into a petgraph graph of identities, groups, roles, scopes and
 //!   applications; [`resolve`] computes effective access (access model M1-M7) with the paths
-//!   behind every grant.
+//!   behind every grant; [`graph::attack`] finds what each identity can become by using its
+//!   roles on others (attack paths: reset password, add member, assign role).
 //! * [`findings`] and [`review`] judge that access; [`usage`] keeps the activity ledger (M8).
 //! * [`report`] prints CSV, JSON and tables; [`snapshot`] stores the model in a compact binary
 //!   file for fast re-analysis and diffs.

@@ -1,12 +1,15 @@
-//! `p1graph analyze`: the main job. Reads an organization, writes `access.csv` and
-//! `findings.csv` into a report directory and prints a short summary for a person.
+//! `p1graph analyze`: the main job. Reads an organization, writes `access.csv`, `findings.csv`
+//! and `escalation.csv` into a report directory and prints a short summary for a person.
 
 use std::path::PathBuf;
 
 use super::{Globals, load_input, progress};
 use crate::Error;
+use crate::graph::attack::{AttackGraph, Escalations};
+use crate::model::TIER_ZERO_ROLES;
 use crate::report::Output;
 use crate::report::access::{RowFormat, write_access};
+use crate::report::escalation::{PathFormat, write_rows};
 use crate::report::summary::summarize;
 use crate::resolve::Resolver;
 
@@ -39,6 +42,18 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let found = crate::findings::run(&r, &cfg, &crate::findings::registry());
     let findings_path = a.out.join("findings.csv");
     crate::report::output::write_file(&findings_path, &crate::report::findings::to_csv(&found))?;
+    let escalation_path = a.out.join("escalation.csv");
+    let graph = AttackGraph::build(&r);
+    let esc = Escalations::compute(&graph);
+    let mut out = Output::create(Some(&escalation_path))?;
+    let esc_rows = write_rows(
+        &graph,
+        super::escalation::rows(&esc),
+        PathFormat::Csv,
+        &mut out,
+    )?;
+    out.finish()?;
+    let tier_zero = tier_zero_actors(&graph, &esc);
     let s = summarize(&r);
     println!("{s}");
     let mut by_sev = std::collections::BTreeMap::new();
@@ -60,5 +75,31 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
             format!(": {}", counts.join(", "))
         }
     );
+    println!(
+        "escalation: {} ({esc_rows} row(s); {tier_zero} identit{} can reach Organization or Environment Admin)",
+        escalation_path.display(),
+        if tier_zero == 1 { "y" } else { "ies" }
+    );
     Ok(0)
+}
+
+/// How many actors gain the built-in Organization Admin or Environment Admin somewhere.
+fn tier_zero_actors(g: &AttackGraph, esc: &Escalations) -> usize {
+    let t = g.t;
+    let mut n = 0;
+    let mut last = None;
+    for e in esc.rows() {
+        if last == Some(e.actor) {
+            continue;
+        }
+        let p = g.privilege(e.privilege);
+        if TIER_ZERO_ROLES
+            .iter()
+            .any(|x| t.role_is_builtin_named(p.role, x))
+        {
+            n += 1;
+            last = Some(e.actor);
+        }
+    }
+    n
 }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod analyze;
 pub mod diff;
+pub mod escalation;
 pub mod explain;
 pub mod findings;
 pub mod ingest;
@@ -18,6 +19,7 @@ pub mod snapshot;
 pub mod summary;
 pub mod synth;
 pub mod usage;
+pub mod who_can;
 
 use std::path::Path;
 
@@ -55,6 +57,10 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Write the effective-access export (every identity's entitlements, with the path behind each).
     Access(access::Args),
+    /// Attack paths: every privilege an identity can gain beyond the ones it holds.
+    Escalation(escalation::Args),
+    /// Who holds, or can obtain through attack paths, a role over a scope.
+    WhoCan(who_can::Args),
     /// Show every path to an identity's entitlements, and why applications are denied.
     Explain(explain::Args),
     /// Excessive-privilege findings, with evidence and a recommendation each.
@@ -94,6 +100,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Ingest(a) => ingest::run(a, g.quiet),
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
+        Command::Escalation(a) => escalation::run(a, g),
+        Command::WhoCan(a) => who_can::run(a, g),
         Command::Explain(a) => explain::run(a, g),
         Command::Findings(a) => findings::run(a, g),
         Command::Rules(a) => rules::run(a),

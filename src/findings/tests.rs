@@ -1770,6 +1770,27 @@ fn findings_are_sorted_by_severity_rule_identity_entitlement_scope() {
             "env-a",
         ]),
         r(["dormant-admin", "critical", "USER", "u-b", "", "", "", ""]),
+        // Organization Admin assigns Environment Admin organization-wide (attack paths, P3).
+        r([
+            "privilege-escalation",
+            "critical",
+            "USER",
+            "u-b",
+            "ROLE",
+            "r-envadmin",
+            "ORGANIZATION",
+            "org-1",
+        ]),
+        r([
+            "privilege-escalation",
+            "critical",
+            "APPLICATION",
+            "w1",
+            "ROLE",
+            "r-envadmin",
+            "ORGANIZATION",
+            "org-1",
+        ]),
         r([
             "disabled-with-privilege",
             "high",
@@ -1893,7 +1914,7 @@ fn findings_rule_filtering_runs_only_the_given_rules() {
     let got = run(&res, &cfg(&t), &rules);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rule, "open-application");
-    // The registry's ids are the contract's, plus coverage-gap.
+    // The registry's ids are the contract's, plus coverage-gap and privilege-escalation.
     let mut ids: Vec<&str> = registry().iter().map(|x| x.id()).collect();
     ids.sort_unstable();
     assert_eq!(
@@ -1909,6 +1930,7 @@ fn findings_rule_filtering_runs_only_the_given_rules() {
             "open-application",
             "orphaned-assignment",
             "overprivileged-worker",
+            "privilege-escalation",
             "redundant-assignment",
             "unused-admin-role",
         ]

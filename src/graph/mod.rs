@@ -8,6 +8,8 @@
 //! application access rules become `CanAccess` edges from the groups a rule lists (or from the
 //! environment for open applications); grants become `GrantedScope` edges.
 
+pub mod attack;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::*;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod csv;
 pub mod diff;
+pub mod escalation;
 pub mod findings;
 pub mod opengraph;
 pub mod output;

@@ -5,6 +5,7 @@ mod attack_oracle;
 mod coverage;
 mod demo;
 mod errors;
+mod escalation;
 mod findings;
 mod ingest;
 mod opengraph;

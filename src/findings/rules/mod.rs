@@ -10,6 +10,7 @@ mod nesting_cycle;
 mod open_application;
 mod orphaned_assignment;
 mod overprivileged_worker;
+mod privilege_escalation;
 mod redundant_assignment;
 mod unused_admin_role;
 
@@ -30,5 +31,6 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(unused_admin_role::UnusedAdminRole),
         Box::new(broad_scope_role::BroadScopeRole),
         Box::new(coverage_gap::CoverageGap),
+        Box::new(privilege_escalation::PrivilegeEscalation),
     ]
 }

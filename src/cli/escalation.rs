@@ -1,0 +1,66 @@
+//! `p1graph escalation`: the escalation export (attack-path model, section 4): every privilege an
+//! actor can gain beyond the ones it holds, with the least steps and one path.
+
+use std::path::PathBuf;
+
+use super::{Globals, load_input};
+use crate::Error;
+use crate::graph::attack::{AttackGraph, Escalations};
+use crate::report::Output;
+use crate::report::escalation::{PathFormat, PathRow, write_rows};
+use crate::resolve::Resolver;
+
+/// The formats of the export (the drawings belong to `who-can` and `explain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// An export directory or a `.p1g` snapshot.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+}
+
+pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let t = load_input(&a.input, g)?;
+    let r = Resolver::new(&t);
+    let spinner = super::progress::spinner(g, "searching attack paths");
+    let graph = AttackGraph::build(&r);
+    let esc = Escalations::compute(&graph);
+    spinner.finish_and_clear();
+    let format = match a.format {
+        Format::Csv => PathFormat::Csv,
+        Format::Json => PathFormat::Json,
+        Format::Table => PathFormat::Table,
+    };
+    let mut out = Output::create(a.out.as_deref())?;
+    let n = write_rows(&graph, rows(&esc), format, &mut out)?;
+    let name = out.name();
+    out.finish()?;
+    if a.out.is_some() && !g.quiet {
+        eprintln!(
+            "wrote {n} rows for {} identities to {name}",
+            esc.actors().count()
+        );
+    }
+    Ok(0)
+}
+
+/// The export's rows as [`PathRow`]s.
+pub fn rows(esc: &Escalations) -> impl Iterator<Item = PathRow<'_>> + '_ {
+    esc.rows().map(|e| PathRow {
+        actor: e.actor,
+        privilege: e.privilege,
+        steps: e.steps,
+        path: e.path,
+    })
+}

@@ -1,0 +1,163 @@
+//! The escalation export (attack-path model, section 4) and the rows of `who-can`: CSV, JSON,
+//! a table for people, and drawings (dot, Mermaid) of the paths.
+//!
+//! Rows are formatted one at a time into a reusable buffer and written through [`Output`], in
+//! the order the engine yields them (already the export's order).
+
+use std::fmt::Write as _;
+
+use petgraph::graph::EdgeIndex;
+
+use super::access::{identity_columns, write_csv_fields};
+use super::output::{Output, OutputError};
+use crate::graph::attack::render::{PathDrawing, path_text, privilege_label};
+use crate::graph::attack::{AttackGraph, PrivId};
+use crate::resolve::Identity;
+
+/// The header of the escalation export.
+pub const ESCALATION_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,role_id,role_name,scope_type,scope_id,scope_name,steps,path";
+
+/// Output formats of the escalation export and `who-can`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PathFormat {
+    Csv,
+    Json,
+    Table,
+    Dot,
+    Mermaid,
+}
+
+/// One row to write: an actor, a privilege, its least steps, and one least-cost path (no
+/// edges: the actor holds the privilege).
+#[derive(Clone, Copy, Debug)]
+pub struct PathRow<'a> {
+    pub actor: Identity,
+    pub privilege: PrivId,
+    pub steps: u32,
+    pub path: &'a [EdgeIndex],
+}
+
+/// Writes `rows` in `format`; returns the number of rows.
+pub fn write_rows<'a>(
+    g: &AttackGraph,
+    rows: impl Iterator<Item = PathRow<'a>>,
+    format: PathFormat,
+    out: &mut Output,
+) -> Result<u64, OutputError> {
+    match format {
+        PathFormat::Csv => {
+            out.write_all(ESCALATION_HEADER.as_bytes())?;
+            out.write_all(b"\r\n")?;
+            let mut buf = Vec::new();
+            let mut path = String::new();
+            let mut n = 0;
+            for r in rows {
+                buf.clear();
+                path.clear();
+                row_path(g, &r, &mut path);
+                let steps = r.steps.to_string();
+                write_csv_fields(&fields(g, &r, &steps, &path), &mut buf);
+                out.write_all(&buf)?;
+                n += 1;
+            }
+            Ok(n)
+        }
+        PathFormat::Json => {
+            out.write_all(b"[")?;
+            let mut n = 0;
+            let mut path = String::new();
+            for r in rows {
+                path.clear();
+                row_path(g, &r, &mut path);
+                let steps = r.steps.to_string();
+                let f = fields(g, &r, &steps, &path);
+                let v = serde_json::json!({
+                    "identity_type": f[0], "identity_id": f[1], "identity_name": f[2],
+                    "environment_id": f[3], "role_id": f[4], "role_name": f[5],
+                    "scope_type": f[6], "scope_id": f[7], "scope_name": f[8],
+                    "steps": r.steps, "path": f[10],
+                });
+                out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+                // Serializing a Value cannot fail.
+                out.write_all(serde_json::to_string(&v).unwrap_or_default().as_bytes())?;
+                n += 1;
+            }
+            out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })?;
+            Ok(n)
+        }
+        PathFormat::Table => {
+            let mut s = String::new();
+            let mut n = 0;
+            let mut last: Option<Identity> = None;
+            let mut actors = 0;
+            for r in rows {
+                if last != Some(r.actor) {
+                    let (id, name, _, _) = identity_columns(g.t, r.actor);
+                    let _ = writeln!(s, "{} {name} ({id})", r.actor.type_str());
+                    last = Some(r.actor);
+                    actors += 1;
+                }
+                s.push_str("  ");
+                privilege_label(g, r.privilege, &mut s);
+                let _ = writeln!(
+                    s,
+                    "  [{} step{}]",
+                    r.steps,
+                    if r.steps == 1 { "" } else { "s" }
+                );
+                s.push_str("    ");
+                row_path(g, &r, &mut s);
+                s.push('\n');
+                n += 1;
+                out.write_all(s.as_bytes())?;
+                s.clear();
+            }
+            let _ = writeln!(
+                s,
+                "{n} row(s), {actors} identit{}",
+                if actors == 1 { "y" } else { "ies" }
+            );
+            out.write_all(s.as_bytes())?;
+            Ok(n)
+        }
+        PathFormat::Dot | PathFormat::Mermaid => {
+            let mut d = PathDrawing::default();
+            let mut n = 0;
+            for r in rows {
+                d.add_path(g, r.actor, Some(r.privilege), r.path);
+                n += 1;
+            }
+            let text = if format == PathFormat::Dot {
+                d.to_dot()
+            } else {
+                d.to_mermaid()
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(n)
+        }
+    }
+}
+
+fn row_path(g: &AttackGraph, r: &PathRow, out: &mut String) {
+    path_text(g, r.actor, Some(r.privilege), r.path, out);
+}
+
+/// The eleven columns of a row.
+fn fields<'g>(g: &'g AttackGraph, r: &PathRow, steps: &'g str, path: &'g str) -> [&'g str; 11] {
+    let t = g.t;
+    let (id, name, env, _) = identity_columns(t, r.actor);
+    let p = g.privilege(r.privilege);
+    [
+        r.actor.type_str(),
+        id,
+        name,
+        env,
+        t.s(p.role_id),
+        p.role.map_or("", |x| t.s(t.roles[x.idx()].name)),
+        t.scope_kind_str(p.scope.kind),
+        t.s(p.scope.id),
+        t.scope_target_name(p.scope).unwrap_or(""),
+        steps,
+        path,
+    ]
+}
