@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
-use crate::report::opengraph::{self, AttackEdges, Options, Privilege};
+use crate::graph::attack::AttackGraph;
+use crate::report::opengraph::{self, AttackEdges, Options};
+use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,7 +28,9 @@ pub struct Args {
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let t = load_input(&a.input, g)?;
     let spinner = super::progress::spinner(g, "writing the OpenGraph files");
-    let attack = attack_edges(&t);
+    let r = Resolver::new(&t);
+    let graph = AttackGraph::build(&r);
+    let attack = AttackEdges::from_graph(&graph);
     let stats = opengraph::write(
         &t,
         &attack,
@@ -48,35 +52,4 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         );
     }
     Ok(0)
-}
-
-/// The privileges and escalation edges of the attack graph.
-fn attack_edges(t: &crate::model::Tenant) -> AttackEdges {
-    // Held privileges: one per distinct (role, scope) of the assignments.
-    let mut privileges: Vec<Privilege> = t
-        .assignments
-        .iter()
-        .map(|a| Privilege {
-            role_id: a.role_id,
-            role: a.role,
-            scope: a.scope,
-        })
-        .collect();
-    privileges.sort_by(|a, b| {
-        (
-            t.s(a.role_id),
-            t.scope_kind_str(a.scope.kind),
-            t.s(a.scope.id),
-        )
-            .cmp(&(
-                t.s(b.role_id),
-                t.scope_kind_str(b.scope.kind),
-                t.s(b.scope.id),
-            ))
-    });
-    privileges.dedup();
-    AttackEdges {
-        privileges,
-        ..Default::default()
-    }
 }

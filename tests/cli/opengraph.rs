@@ -307,7 +307,6 @@ fn chunks_and_zip_hold_the_same_graph() {
 
 /// Least escalation steps from `start` to every node, over traversable edges (0-1 BFS: the
 /// capability edges cost 1, holding and membership cost 0).
-#[allow(dead_code)]
 pub fn reachable(
     g: &Graph,
     ext_traversable: &HashMap<String, bool>,
@@ -339,4 +338,222 @@ pub fn reachable(
         }
     }
     dist
+}
+
+/// (identity_type, identity_id, role_id, scope_type, scope_id) -> steps, from an escalation CSV.
+fn escalation_rows(input: &Path) -> BTreeMap<(String, String, String, String, String), u32> {
+    let o = run(&[
+        "escalation",
+        "-q",
+        "--format",
+        "csv",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rd = csv::Reader::from_reader(o.stdout.as_slice());
+    rd.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                (
+                    r[0].to_string(),
+                    r[1].to_string(),
+                    r[4].to_string(),
+                    r[6].to_string(),
+                    r[7].to_string(),
+                ),
+                r[9].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// BloodHound's view: from every actor, the privileges reachable over traversable edges with
+/// their least escalation steps, filtered as the escalation export's section 4 says.
+fn pathfinding_gains(
+    input: &Path,
+    out: &Path,
+) -> BTreeMap<(String, String, String, String, String), u32> {
+    let o = run(&[
+        "opengraph",
+        "-q",
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let g = read_and_validate(out);
+    let ext = read_extension(out);
+    let t = if input.is_dir() {
+        p1graph::export::read_export(input).unwrap()
+    } else {
+        p1graph::snapshot::load(input).unwrap()
+    };
+    use p1graph::model::{ScopeKind, ScopeRef, Sym};
+    let scope_of = |props: &Value| -> ScopeRef {
+        let st = props["scope_type"].as_str().unwrap();
+        let id = props["scope_id"].as_str().unwrap();
+        ScopeRef {
+            kind: ScopeKind::parse(st, t.strings.get(st).unwrap_or(Sym::EMPTY)),
+            id: t.strings.get(id).unwrap_or(Sym::EMPTY),
+        }
+    };
+    let covers = |a: &Value, b: &Value| -> bool {
+        a["role_id"] == b["role_id"] && t.scope_contains(scope_of(a), scope_of(b))
+    };
+    let mut out_rows = BTreeMap::new();
+    let mut actors: Vec<(&str, String)> = Vec::new();
+    for u in &t.users {
+        if u.is_active() {
+            actors.push(("USER", t.s(u.id).to_string()));
+        }
+    }
+    for a in &t.applications {
+        if a.enabled {
+            actors.push(("APPLICATION", t.s(a.id).to_string()));
+        }
+    }
+    for gw in &t.gateways {
+        if gw.enabled {
+            actors.push(("GATEWAY", t.s(gw.id).to_string()));
+        }
+    }
+    for (kind, id) in actors {
+        let dist = reachable(&g, &ext.traversable, &id);
+        let privs: Vec<(&String, u32)> = dist
+            .iter()
+            .filter(|(n, _)| g.kinds[*n][0] == "PingOnePrivilege")
+            .map(|(n, d)| (n, *d))
+            .collect();
+        let held: Vec<&Value> = privs
+            .iter()
+            .filter(|(_, d)| *d == 0)
+            .map(|(n, _)| &g.props[*n])
+            .collect();
+        for (n, d) in &privs {
+            if *d == 0 {
+                continue;
+            }
+            let p = &g.props[*n];
+            if held.iter().any(|h| covers(h, p)) {
+                continue;
+            }
+            if privs.iter().any(|(m, _)| m != n && covers(&g.props[*m], p)) {
+                continue;
+            }
+            let key = (
+                kind.to_string(),
+                id.clone(),
+                p["role_id"].as_str().unwrap().to_string(),
+                p["scope_type"].as_str().unwrap().to_string(),
+                p["scope_id"].as_str().unwrap().to_string(),
+            );
+            out_rows.insert(key, *d);
+        }
+    }
+    out_rows
+}
+
+fn assert_pathfinding_equals_escalation(input: &Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    let want = escalation_rows(input);
+    let got = pathfinding_gains(input, &tmp.path().join("og"));
+    assert!(
+        !want.is_empty(),
+        "the tenant has escalations: the check can fail"
+    );
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, _)| !got.contains_key(*k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(k, _)| !want.contains_key(*k))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{}: missing {missing:?}, extra {extra:?}",
+        input.display()
+    );
+    assert_eq!(got, want, "{}: steps differ", input.display());
+}
+
+#[test]
+fn pathfinding_over_traversable_edges_equals_the_escalation_export_on_the_demo_and_fixtures() {
+    assert_pathfinding_equals_escalation(&demo());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/attack");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5);
+    for c in cases {
+        assert_pathfinding_equals_escalation(&c);
+    }
+}
+
+#[test]
+fn pathfinding_over_traversable_edges_equals_the_escalation_export_on_generated_tenants() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (users, seed, profile) in [(3000u32, 7u32, "standard"), (1500, 2, "group-heavy")] {
+        let dir = tmp.path().join(format!("t-{users}-{seed}-{profile}"));
+        let o = run(&[
+            "synth",
+            "-q",
+            "--users",
+            &users.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--profile",
+            profile,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success());
+        assert_pathfinding_equals_escalation(&dir);
+    }
+}
+
+#[test]
+fn a_user_with_no_role_and_no_role_bearing_group_reaches_no_privilege() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("og");
+    let o = run(&[
+        "opengraph",
+        "-q",
+        "-i",
+        demo().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let g = read_and_validate(&out);
+    let ext = read_extension(&out);
+    let t = p1graph::export::read_export(&demo()).unwrap();
+    let r = p1graph::resolve::Resolver::new(&t);
+    let mut access = p1graph::resolve::Access::default();
+    let mut checked = 0;
+    for (i, u) in t.users.iter().enumerate() {
+        r.resolve_roles(
+            p1graph::resolve::Identity::User(p1graph::model::UserId::from_idx(i)),
+            &mut access,
+        );
+        if !access.roles.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let dist = reachable(&g, &ext.traversable, t.s(u.id));
+        let privs: Vec<&String> = dist
+            .keys()
+            .filter(|n| g.kinds[*n][0] == "PingOnePrivilege")
+            .collect();
+        assert!(privs.is_empty(), "{} reaches {privs:?}", t.s(u.username));
+    }
+    assert!(checked > 10);
 }
