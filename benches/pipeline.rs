@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use p1graph::export::read_export;
 use p1graph::findings;
 use p1graph::graph::TenantGraph;
+use p1graph::graph::attack::{AttackGraph, Escalations};
 use p1graph::report::Output;
 use p1graph::report::access::{RowFormat, write_access};
 use p1graph::resolve::{Access, Resolver};
@@ -61,6 +62,12 @@ fn pipeline(c: &mut Criterion) {
         let rules = findings::registry();
         g.bench_with_input(BenchmarkId::new("findings", users), &users, |b, _| {
             b.iter(|| black_box(findings::run(&r, &cfg, &rules).len()))
+        });
+        g.bench_with_input(BenchmarkId::new("attack_paths", users), &users, |b, _| {
+            b.iter(|| {
+                let graph = AttackGraph::build(&r);
+                black_box(Escalations::compute(&graph).len())
+            })
         });
         let out_dir = tempfile::tempdir().unwrap();
         let csv = out_dir.path().join("access.csv");
