@@ -211,8 +211,9 @@ impl AttackEdges {
                 role: a.role,
                 scope: a.scope,
             };
-            if !index.contains_key(&p) {
-                index.insert(p, privileges.len() as u32);
+            let next = privileges.len() as u32;
+            if let std::collections::hash_map::Entry::Vacant(v) = index.entry(p) {
+                v.insert(next);
                 privileges.push(p);
             }
         }
