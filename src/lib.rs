@@ -16,6 +16,8 @@
 //!
 //! The engine is usable without the command line: [`cli`] is thin glue over these modules.
 
+#![forbid(unsafe_code)]
+
 pub mod cleanup;
 pub mod cli;
 pub mod error;

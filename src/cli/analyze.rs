@@ -21,6 +21,8 @@ pub struct Args {
     /// The report directory (created if needed).
     #[arg(long, short, default_value = "report")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub judgement: super::JudgementArgs,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
@@ -38,7 +40,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     })?;
     pb.finish_and_clear();
     out.finish()?;
-    let cfg = crate::findings::Config::for_tenant(&t);
+    let cfg = a.judgement.config(&t, g.quiet);
     let found = crate::findings::run(&r, &cfg, &crate::findings::registry());
     let findings_path = a.out.join("findings.csv");
     crate::report::output::write_file(&findings_path, &crate::report::findings::to_csv(&found))?;
@@ -55,7 +57,8 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     out.finish()?;
     let tier_zero = tier_zero_actors(&graph, &esc);
     let s = summarize(&r);
-    println!("{s}");
+    // One write through `Output`: a closed pipe ends the run quietly instead of panicking.
+    let mut text = format!("{s}\n");
     let mut by_sev = std::collections::BTreeMap::new();
     for f in &found {
         *by_sev.entry(f.severity).or_insert(0usize) += 1;
@@ -64,9 +67,13 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         .iter()
         .map(|(k, v)| format!("{v} {}", k.as_str()))
         .collect();
-    println!("access:   {} ({} rows)", access_path.display(), stats.rows);
-    println!(
-        "findings: {} ({} finding(s){})",
+    text.push_str(&format!(
+        "access:   {} ({} rows)\n",
+        access_path.display(),
+        stats.rows
+    ));
+    text.push_str(&format!(
+        "findings: {} ({} finding(s){})\n",
         findings_path.display(),
         found.len(),
         if counts.is_empty() {
@@ -74,12 +81,15 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         } else {
             format!(": {}", counts.join(", "))
         }
-    );
-    println!(
-        "escalation: {} ({esc_rows} row(s); {tier_zero} identit{} can reach Organization or Environment Admin)",
+    ));
+    text.push_str(&format!(
+        "escalation: {} ({esc_rows} row(s); {tier_zero} identit{} can reach Organization or Environment Admin)\n",
         escalation_path.display(),
         if tier_zero == 1 { "y" } else { "ies" }
-    );
+    ));
+    let mut stdout = Output::create(None)?;
+    stdout.write_all(text.as_bytes())?;
+    stdout.finish()?;
     Ok(0)
 }
 

@@ -376,7 +376,9 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
     let secret = args.secret()?;
     if args.plan {
         let plan = pingone::plan_blocking(cfg, secret)?;
-        println!("{plan}");
+        let mut out = crate::report::Output::create(None)?;
+        out.write_all(format!("{plan}\n").as_bytes())?;
+        out.finish()?;
         return Ok(0);
     }
     let visible = !quiet && std::io::stderr().is_terminal();

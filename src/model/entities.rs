@@ -254,6 +254,29 @@ impl AccessControl {
     }
 }
 
+/// The application types the access model names (`type`); every other type is `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppKind {
+    /// A worker application: holds roles (M3), never signed on to by users (M6.1).
+    Worker,
+    /// The PingOne application portal (exempt from `open-application`).
+    PingOnePortal,
+    /// The PingOne self-service application (exempt from `open-application`).
+    PingOneSelfService,
+    Other,
+}
+
+impl AppKind {
+    pub fn parse(s: &str) -> AppKind {
+        match s {
+            "WORKER" => AppKind::Worker,
+            "PING_ONE_PORTAL" => AppKind::PingOnePortal,
+            "PING_ONE_SELF_SERVICE" => AppKind::PingOneSelfService,
+            _ => AppKind::Other,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Application {
     pub id: Sym,

@@ -380,8 +380,13 @@ impl Tenant {
         }
     }
 
+    /// The kind of application `a` (its `type`).
+    pub fn app_kind(&self, a: AppId) -> AppKind {
+        AppKind::parse(self.s(self.applications[a.idx()].kind))
+    }
+
     /// Is this application a worker (`type = WORKER`)?
     pub fn app_is_worker(&self, a: AppId) -> bool {
-        self.s(self.applications[a.idx()].kind) == "WORKER"
+        self.app_kind(a) == AppKind::Worker
     }
 }

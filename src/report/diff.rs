@@ -183,16 +183,6 @@ fn run_findings(t: &Tenant) -> Vec<Finding> {
     findings::run(&r, &cfg, &findings::registry())
 }
 
-fn severity_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
-}
-
 fn row(
     category: &'static str,
     change: &'static str,
@@ -327,7 +317,7 @@ fn finding_changes(old: &[Finding], new: &[Finding], rows: &mut Vec<DiffRow>) {
     let old_keys: BTreeMap<_, &Finding> = old.iter().map(|f| (f.key(), f)).collect();
     let new_keys: BTreeMap<_, &Finding> = new.iter().map(|f| (f.key(), f)).collect();
     let mut emit = |f: &Finding, change: &'static str, priority: u8| {
-        let mut r = row("finding", change, severity_str(f.severity), priority);
+        let mut r = row("finding", change, f.severity.as_str(), priority);
         r.identity_type = f.identity_type.clone();
         r.identity_id = f.identity_id.clone();
         r.identity_name = f.identity_name.clone();

@@ -69,7 +69,7 @@ pub fn summarize(r: &Resolver) -> Summary {
     let mut by_access = BTreeMap::new();
     let mut workers = 0;
     for a in &t.applications {
-        if t.s(a.kind) == "WORKER" {
+        if AppKind::parse(t.s(a.kind)) == AppKind::Worker {
             workers += 1;
             continue;
         }

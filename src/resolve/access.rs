@@ -246,7 +246,7 @@ impl<'t> Resolver<'t> {
         }
         for (i, a) in t.applications.iter().enumerate() {
             let app = AppId::from_idx(i);
-            if !a.enabled || t.s(a.kind) == "WORKER" {
+            if !a.enabled || AppKind::parse(t.s(a.kind)) == AppKind::Worker {
                 continue;
             }
             match a.access.effective_group_rule() {

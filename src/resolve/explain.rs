@@ -256,7 +256,8 @@ pub fn explain(
         }
         // Denied applications of the user's environment, with the reason.
         for (i, app) in t.applications.iter().enumerate() {
-            if granted[i] || app.env != user_env || t.s(app.kind) == "WORKER" {
+            if granted[i] || app.env != user_env || AppKind::parse(t.s(app.kind)) == AppKind::Worker
+            {
                 continue;
             }
             let mut why = Vec::new();

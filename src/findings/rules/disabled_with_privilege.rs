@@ -1,6 +1,7 @@
 //! `disabled-with-privilege`: a disabled or locked identity that still holds roles.
 
 use crate::findings::{Context, Finding, Rule, Severity};
+use crate::model::AppKind;
 use crate::resolve::{Access, Identity};
 
 pub struct DisabledWithPrivilege;
@@ -27,7 +28,7 @@ impl Rule for DisabledWithPrivilege {
             }
             Identity::Application(a) => {
                 let app = &t.applications[a.idx()];
-                if app.enabled || t.s(app.kind) != "WORKER" {
+                if app.enabled || AppKind::parse(t.s(app.kind)) != AppKind::Worker {
                     return;
                 }
                 "a disabled worker application"

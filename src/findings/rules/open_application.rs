@@ -1,11 +1,9 @@
 //! `open-application`: an enabled application anyone in its environment can use (M6.4).
 
 use crate::findings::{Context, Finding, Rule, Severity};
+use crate::model::AppKind;
 
 pub struct OpenApplication;
-
-/// Application types that are meant for every user, or that users never sign on to.
-const EXEMPT: [&str; 3] = ["WORKER", "PING_ONE_PORTAL", "PING_ONE_SELF_SERVICE"];
 
 impl Rule for OpenApplication {
     fn id(&self) -> &'static str {
@@ -20,7 +18,7 @@ impl Rule for OpenApplication {
     fn check_tenant(&self, cx: &Context, out: &mut Vec<Finding>) {
         let t = cx.t();
         for a in &t.applications {
-            if !a.enabled || EXEMPT.contains(&t.s(a.kind)) || !a.access.is_open() {
+            if !a.enabled || AppKind::parse(t.s(a.kind)) != AppKind::Other || !a.access.is_open() {
                 continue;
             }
             let env = &t.environments[a.env.idx()];

@@ -19,7 +19,7 @@ impl Rule for OverprivilegedWorker {
     fn check_identity(&self, cx: &Context, id: Identity, access: &Access, out: &mut Vec<Finding>) {
         let t = cx.t();
         match id {
-            Identity::Application(a) if t.s(t.applications[a.idx()].kind) == "WORKER" => {}
+            Identity::Application(a) if t.app_is_worker(a) => {}
             Identity::Gateway(_) => {}
             _ => return,
         }
