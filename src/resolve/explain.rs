@@ -284,11 +284,16 @@ pub fn explain(
                             s.push_str(" (and a listed group is not in the snapshot, so the rule can never be met)");
                         }
                         why.push(s + " (M6.3)");
+                    } else if !all && groups.is_empty() {
+                        // Every listed group is missing: the resolver denies, and says why.
+                        why.push("ANY_GROUP: no listed group is in the snapshot, so the rule can never be met (M6.3)".into());
                     } else if !all && lacking.len() == groups.len() {
-                        why.push(format!(
-                            "ANY_GROUP: a member of none of {} (M6.3)",
-                            lacking.join(", ")
-                        ));
+                        let mut s =
+                            format!("ANY_GROUP: a member of none of {}", lacking.join(", "));
+                        if missing {
+                            s.push_str(" (another listed group is not in the snapshot)");
+                        }
+                        why.push(s + " (M6.3)");
                     }
                 }
             }
@@ -345,5 +350,59 @@ impl std::fmt::Display for Explanation {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::builder::TenantBuilder;
+
+    #[test]
+    fn a_rule_of_missing_groups_is_explained_not_listed_empty() {
+        let t = TenantBuilder::new("org-1")
+            .env("env-a")
+            .group("g-ops", "env-a")
+            .user("u-ana", "env-a")
+            .member("u-ana", "g-ops")
+            .app(
+                "app-gone",
+                "env-a",
+                "WEB_APP",
+                true,
+                false,
+                Some((false, &["g-gone"])),
+            )
+            .app(
+                "app-some",
+                "env-a",
+                "WEB_APP",
+                true,
+                false,
+                Some((false, &["g-gone", "g-other"])),
+            )
+            .group("g-other", "env-a")
+            .build();
+        let r = Resolver::new(&t);
+        let e = explain(&r, Identity::User(UserId::from_idx(0)), None).unwrap();
+        let denied = |id: &str| -> String {
+            e.entries
+                .iter()
+                .find(|x| x.kind == "DENIED" && x.id == id)
+                .map(|x| x.paths.join(" | "))
+                .unwrap_or_default()
+        };
+        // The resolver denies both; explain says why, never "a member of none of " and nothing.
+        assert!(
+            denied("app-gone").contains("no listed group is in the snapshot"),
+            "{}",
+            denied("app-gone")
+        );
+        assert!(
+            denied("app-some").contains("a member of none of g-other"),
+            "{}",
+            denied("app-some")
+        );
+        assert!(denied("app-some").contains("another listed group is not in the snapshot"));
     }
 }
