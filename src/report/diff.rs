@@ -6,6 +6,8 @@
 //!   grants it (or the path that granted it before), taken from the access export's rows, so
 //!   the diff agrees with `p1graph access` by construction;
 //! * findings new, resolved and unchanged (by the findings' key columns);
+//! * escalation gains (attack paths) new and lost, a new path to Organization or Environment
+//!   Admin first of all;
 //! * entity changes: users added, removed, disabled, re-enabled; role assignments and direct
 //!   memberships added and removed; applications whose access control changed.
 //!
@@ -203,7 +205,98 @@ fn row(
         scope_type: String::new(),
         scope_id: String::new(),
         detail: String::new(),
-        priority,
+        // 0 is kept for new tier-zero escalation paths, which lead every diff.
+        priority: priority + 1,
+    }
+}
+
+/// Escalation key: identity type and id, role id, scope type and id.
+type GainKey = (String, String, String, String, String);
+
+struct GainInfo {
+    identity_name: String,
+    role_name: String,
+    steps: u32,
+    path: String,
+    tier_zero: bool,
+}
+
+/// Every escalation gain of a tenant (attack paths, section 4), by key.
+fn gains(t: &Tenant) -> BTreeMap<GainKey, GainInfo> {
+    use crate::graph::attack::{AttackGraph, Escalations, render};
+    let r = Resolver::new(t);
+    let g = AttackGraph::build(&r);
+    let esc = Escalations::compute(&g);
+    let mut out = BTreeMap::new();
+    for e in esc.rows() {
+        let p = g.privilege(e.privilege);
+        let (iid, name, _, _) = crate::resolve::labels::identity_columns(t, e.actor);
+        let mut path = String::new();
+        render::path_text(&g, e.actor, None, e.path, &mut path);
+        out.insert(
+            (
+                e.actor.type_str().to_string(),
+                iid.to_string(),
+                t.s(p.role_id).to_string(),
+                t.scope_kind_str(p.scope.kind).to_string(),
+                t.s(p.scope.id).to_string(),
+            ),
+            GainInfo {
+                identity_name: name.to_string(),
+                role_name: p
+                    .role
+                    .map_or(String::new(), |x| t.s(t.roles[x.idx()].name).to_string()),
+                steps: e.steps,
+                path,
+                tier_zero: TIER_ZERO_ROLES
+                    .iter()
+                    .any(|n| t.role_is_builtin_named(p.role, n)),
+            },
+        );
+    }
+    out
+}
+
+/// Escalation gains new and removed (attack paths): a new path to Organization or Environment
+/// Admin leads the diff (critical), other new gains follow privileged access (high); removed
+/// gains are informational.
+fn escalation_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
+    let (a, b) = rayon::join(|| gains(old), || gains(new));
+    let mut emit = |k: &GainKey, v: &GainInfo, change: &'static str| {
+        let mut r = match (change, v.tier_zero) {
+            ("gained", true) => {
+                let mut r = row("escalation", change, "critical", 0);
+                r.priority = 0;
+                r
+            }
+            ("gained", false) => row("escalation", change, "high", 1),
+            _ => row("escalation", change, "info", 7),
+        };
+        r.identity_type = k.0.clone();
+        r.identity_id = k.1.clone();
+        r.identity_name = v.identity_name.clone();
+        r.entitlement_type = "ROLE".into();
+        r.entitlement_id = k.2.clone();
+        r.entitlement_name = v.role_name.clone();
+        r.scope_type = k.3.clone();
+        r.scope_id = k.4.clone();
+        r.detail = format!(
+            "{} step{}: {}",
+            v.steps,
+            if v.steps == 1 { "" } else { "s" },
+            v.path
+        );
+        rows.push(r);
+    };
+    for (k, v) in &b {
+        if !a.contains_key(k) {
+            emit(k, v, "gained");
+        }
+    }
+    for (k, v) in &a {
+        if !b.contains_key(k) {
+            emit(k, v, "lost");
+        }
     }
 }
 
@@ -253,6 +346,7 @@ pub fn diff(old: &Tenant, new: &Tenant) -> Diff {
     access_changes(old, new, &mut rows);
     let (f_old, f_new) = rayon::join(|| run_findings(old), || run_findings(new));
     finding_changes(&f_old, &f_new, &mut rows);
+    escalation_changes(old, new, &mut rows);
     entity_changes(old, new, &mut rows);
     rows.sort_by(|a, b| {
         (
@@ -557,9 +651,19 @@ impl Diff {
             self.count("access", "gained"),
             self.rows
                 .iter()
-                .filter(|r| r.category == "access" && r.change == "gained" && r.priority == 0)
+                .filter(|r| r.category == "access" && r.change == "gained" && r.severity == "high")
                 .count(),
             self.count("access", "lost")
+        );
+        let _ = writeln!(
+            s,
+            "escalation: {} gained ({} to Organization or Environment Admin), {} lost",
+            self.count("escalation", "gained"),
+            self.rows
+                .iter()
+                .filter(|r| r.category == "escalation" && r.severity == "critical")
+                .count(),
+            self.count("escalation", "lost")
         );
         let _ = writeln!(
             s,
@@ -752,10 +856,29 @@ mod tests {
         );
         // The path names the identity and where the access comes from.
         assert!(gained.iter().all(|r| r.detail.contains("->")), "{gained:?}");
-        // Most severe first: the table and the CSV lead with new privileged access.
+        // Most severe first: a new path to Environment Admin leads, then new privileged access.
         assert_eq!(
             (d.rows[0].category, d.rows[0].change, d.rows[0].severity),
-            ("access", "gained", "high")
+            ("escalation", "gained", "critical")
+        );
+        assert_eq!(d.rows[0].identity_id, newcomer);
+        assert_eq!(d.rows[0].entitlement_name, "Environment Admin");
+        assert!(d.rows[0].detail.starts_with("1 step: user:new.comer -> "));
+        let first_access = d.rows.iter().position(|r| r.category == "access").unwrap();
+        assert_eq!(
+            (d.rows[first_access].change, d.rows[first_access].severity),
+            ("gained", "high")
+        );
+        assert!(
+            d.rows[..first_access]
+                .iter()
+                .all(|r| r.severity == "critical")
+        );
+        // The reverse diff loses what was gained.
+        let back = diff(&new, &old);
+        assert_eq!(
+            back.count("escalation", "lost"),
+            d.count("escalation", "gained")
         );
         let table = d.to_table();
         let first = table
@@ -764,7 +887,9 @@ mod tests {
             .nth(1)
             .unwrap_or("");
         assert!(
-            first.starts_with("high") && first.contains("gained"),
+            first.starts_with("critical")
+                && first.contains("escalation")
+                && first.contains("gained"),
             "{table}"
         );
         let csv = String::from_utf8(d.to_csv()).unwrap();
