@@ -8,7 +8,9 @@ pub fn write_csv_fields(fields: &[&str], out: &mut Vec<u8>) {
         if i > 0 {
             out.push(b',');
         }
-        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        // memchr scans 16-32 bytes at a time: paths are long and rarely need quoting.
+        let b = f.as_bytes();
+        if memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some() {
             out.push(b'"');
             for b in f.bytes() {
                 if b == b'"' {

@@ -1,8 +1,11 @@
 //! The escalation export (attack-path model, section 4) and the rows of `who-can`: CSV, JSON,
 //! a table for people, and drawings (dot, Mermaid) of the paths.
 //!
-//! Rows are formatted one at a time into a reusable buffer and written through [`Output`], in
-//! the order the engine yields them (already the export's order).
+//! CSV rows are formatted in parallel: batches of rows are cut into chunks, each chunk formatted
+//! on one core into its own buffer (path text and fields in reusable scratch), and the chunks
+//! written in order through [`Output`], so the bytes do not depend on the number of threads and
+//! only one batch is in memory. Other formats are written one row at a time, in the order the
+//! engine yields them (already the export's order).
 
 use std::fmt::Write as _;
 
@@ -46,19 +49,35 @@ pub fn write_rows<'a>(
 ) -> Result<u64, OutputError> {
     match format {
         PathFormat::Csv => {
+            use rayon::prelude::*;
+            const CHUNK: usize = 2048;
+            const BATCH: usize = 64 * CHUNK;
             out.write_all(ESCALATION_HEADER.as_bytes())?;
             out.write_all(b"\r\n")?;
-            let mut buf = Vec::new();
-            let mut path = String::new();
-            let mut n = 0;
-            for r in rows {
-                buf.clear();
-                path.clear();
-                row_path(g, &r, &mut path);
-                let steps = r.steps.to_string();
-                write_csv_fields(&fields(g, &r, &steps, &path), &mut buf);
-                out.write_all(&buf)?;
-                n += 1;
+            let mut n = 0u64;
+            let mut rows = rows.peekable();
+            let mut batch: Vec<PathRow> = Vec::with_capacity(BATCH);
+            while rows.peek().is_some() {
+                batch.clear();
+                batch.extend(rows.by_ref().take(BATCH));
+                let parts: Vec<Vec<u8>> = batch
+                    .par_chunks(CHUNK)
+                    .map_init(String::new, |path, chunk| {
+                        let mut buf = Vec::with_capacity(chunk.len() * 256);
+                        let mut steps = itoa_buf();
+                        for r in chunk {
+                            path.clear();
+                            row_path(g, r, path);
+                            let st = itoa(r.steps, &mut steps);
+                            write_csv_fields(&fields(g, r, st, path), &mut buf);
+                        }
+                        buf
+                    })
+                    .collect();
+                for p in &parts {
+                    out.write_all(p)?;
+                }
+                n += batch.len() as u64;
             }
             Ok(n)
         }
@@ -136,6 +155,25 @@ pub fn write_rows<'a>(
             Ok(n)
         }
     }
+}
+
+fn itoa_buf() -> [u8; 10] {
+    [0; 10]
+}
+
+/// `n` in decimal, without allocating.
+fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 fn row_path(g: &AttackGraph, r: &PathRow, out: &mut String) {

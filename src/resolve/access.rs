@@ -318,8 +318,12 @@ impl<'t> Resolver<'t> {
         apps.sort_by(|a, b| str_cmp(t, t.applications[a.idx()].id, t.applications[b.idx()].id));
         let mut gws: Vec<GatewayId> = (0..t.gateways.len()).map(GatewayId::from_idx).collect();
         gws.sort_by(|a, b| str_cmp(t, t.gateways[a.idx()].id, t.gateways[b.idx()].id));
-        let mut users: Vec<UserId> = (0..t.users.len()).map(UserId::from_idx).collect();
-        users.par_sort_unstable_by(|a, b| t.s(t.users[a.idx()].id).cmp(t.s(t.users[b.idx()].id)));
+        // Sort (id text, user) pairs: one interner lookup per user instead of two per comparison.
+        let mut keyed: Vec<(&str, UserId)> = (0..t.users.len())
+            .map(|i| (t.s(t.users[i].id), UserId::from_idx(i)))
+            .collect();
+        keyed.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let users: Vec<UserId> = keyed.into_iter().map(|(_, u)| u).collect();
         let mut out = Vec::with_capacity(apps.len() + gws.len() + users.len());
         out.extend(apps.into_iter().map(Identity::Application));
         out.extend(gws.into_iter().map(Identity::Gateway));

@@ -138,6 +138,9 @@ pub struct AttackGraph<'t> {
     covered_by: Csr<PrivId>,
     /// Does the privilege have a capability edge (an outgoing cost-1 edge)?
     capable: Vec<bool>,
+    /// Each privilege's label (`Role @ TYPE:Scope`), made once on first use: paths name the
+    /// same few privileges millions of times.
+    labels: std::sync::OnceLock<Vec<String>>,
     /// Each privilege's position in the export order (role id, scope type, scope id).
     rank: Vec<u32>,
 }
@@ -341,7 +344,33 @@ impl<'t> AttackGraph<'t> {
             covered_by,
             capable,
             rank,
+            labels: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The label of privilege `p`: `Environment Admin @ ENVIRONMENT:Prod` (role name, or its id
+    /// when missing or unnamed). All labels are made on the first call, in parallel.
+    pub fn privilege_text(&self, p: PrivId) -> &str {
+        let labels = self.labels.get_or_init(|| {
+            let t = self.t;
+            self.privileges
+                .par_iter()
+                .map(|pr| {
+                    let name = pr
+                        .role
+                        .map(|r| t.roles[r.idx()].name)
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or(pr.role_id);
+                    format!(
+                        "{} @ {}:{}",
+                        t.s(name),
+                        t.scope_kind_str(pr.scope.kind),
+                        t.scope_name(pr.scope)
+                    )
+                })
+                .collect()
+        });
+        &labels[p.idx()]
     }
 
     /// Every privilege node, by [`PrivId`].

@@ -18,20 +18,7 @@ use crate::resolve::Identity;
 
 /// `Environment Admin @ ENVIRONMENT:Prod` (role name, or its id when missing or unnamed).
 pub fn privilege_label(g: &AttackGraph, p: PrivId, out: &mut String) {
-    let t = g.t;
-    let pr = g.privilege(p);
-    let name = pr
-        .role
-        .map(|r| t.roles[r.idx()].name)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(pr.role_id);
-    let _ = write!(
-        out,
-        "{} @ {}:{}",
-        t.s(name),
-        t.scope_kind_str(pr.scope.kind),
-        t.scope_name(pr.scope)
-    );
+    out.push_str(g.privilege_text(p));
 }
 
 /// The label of any node: `user:ana`, `group:Ops`, a privilege, or `users within TYPE:NAME`.
