@@ -16,8 +16,8 @@
 //! since they are interchangeable targets. An organization's node points to its environments'
 //! nodes rather than to their users. Groups appear only when a P2 privilege targets them and they
 //! grant something; privileges only when someone holds them, a group grants them, or P3 can
-//! create them. (An exporter that wants every P1 target user expands a users-within node with
-//! [`AttackGraph::users_within`].)
+//! create them. (The OpenGraph exporter lists every P1 target user of a scope itself, in one pass
+//! over the users: `crate::report::opengraph`.)
 //!
 //! Build: O(identities · roles per identity + groups + the scopes each capable privilege
 //! contains); the graph has O(privilege holders + groups + privileges + capability targets)
@@ -429,68 +429,9 @@ impl<'t> AttackGraph<'t> {
         self.rank[p.idx()]
     }
 
-    /// Every enabled user within scope `s` (the contract's P1 targets of a privilege at `s`),
-    /// sorted by dense id, whether or not it holds anything. The graph itself links only one
-    /// privilege-holding user per distinct held set; this is the full list, for exporters.
-    /// O(users + memberships + nestings).
-    pub fn users_within(&self, s: ScopeRef) -> Vec<UserId> {
-        let t = self.t;
-        let active = |u: &UserId| t.users[u.idx()].is_active();
-        let all = (0..t.users.len()).map(UserId::from_idx);
-        match s.kind {
-            ScopeKind::Organization if t.scope_is_known(s) => all
-                .filter(|u| t.env_organization(t.users[u.idx()].env) == s.id)
-                .filter(active)
-                .collect(),
-            ScopeKind::Environment => match t.index.env.get(&s.id) {
-                Some(&e) => all
-                    .filter(|u| t.users[u.idx()].env == e)
-                    .filter(active)
-                    .collect(),
-                None => Vec::new(),
-            },
-            ScopeKind::Population if t.index.pop.contains_key(&s.id) => all
-                .filter(|u| t.users[u.idx()].population == s.id)
-                .filter(active)
-                .collect(),
-            ScopeKind::Group => {
-                let Some(&g) = t.index.group.get(&s.id) else {
-                    return Vec::new();
-                };
-                let children = Csr::from_pairs(
-                    t.groups.len(),
-                    t.nestings.iter().map(|n| (n.parent.idx(), n.child)),
-                );
-                let mut under = vec![false; t.groups.len()];
-                under[g.idx()] = true;
-                let mut stack = vec![g];
-                while let Some(x) = stack.pop() {
-                    for &c in children.row(x.idx()) {
-                        if !under[c.idx()] {
-                            under[c.idx()] = true;
-                            stack.push(c);
-                        }
-                    }
-                }
-                let mut users: Vec<UserId> = t
-                    .memberships
-                    .iter()
-                    .filter(|m| under[m.group.idx()])
-                    .map(|m| m.user)
-                    .filter(active)
-                    .collect();
-                users.sort_unstable();
-                users.dedup();
-                users
-            }
-            _ => Vec::new(),
-        }
-    }
-
     /// The capability edges (P1, P2, P3) of the graph: (from, kind, to) with node weights, in
     /// edge order. P1 edges end at a [`AttackNode::UsersWithin`] node, whose `Within` edges lead
-    /// to one user per distinct held set; [`Self::users_within`] gives every target user. For
-    /// exporters (OpenGraph, Graphviz).
+    /// to one user per distinct held set. For exporters (OpenGraph, Graphviz).
     pub fn capability_edges(
         &self,
     ) -> impl Iterator<Item = (NodeIndex, AttackEdge, NodeIndex)> + '_ {
