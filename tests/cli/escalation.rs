@@ -3,7 +3,7 @@
 //! `who-can` (table, dot, Mermaid, errors), the `privilege-escalation` finding, `analyze` and
 //! `explain`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -223,4 +223,73 @@ fn explain_shows_what_an_identity_can_become() {
     assert!(ok);
     assert!(mermaid.starts_with("flowchart LR\n"));
     assert!(mermaid.contains("-->|reset password|"));
+}
+
+/// (identity_type, identity_id, role_id, scope_type, scope_id) -> steps of a CSV of the
+/// escalation export's columns.
+fn keyed(csv_text: &str) -> std::collections::BTreeMap<[String; 5], u32> {
+    let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+    rd.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                [0, 1, 4, 6, 7].map(|i| r[i].to_string()),
+                r[9].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Runs p1graph with exactly `args`.
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::cargo_bin("p1graph")
+        .expect("binary")
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+#[test]
+fn who_can_agrees_with_the_escalation_export_for_every_gained_role() {
+    // Every gained row of the export appears in `who-can --role R` with the same steps, and
+    // every non-zero row of `who-can` without --scope is a gain of the export or reached no
+    // later than one.
+    let tmp = tempfile::tempdir().unwrap();
+    let synth = tmp.path().join("t");
+    let (ok, _, err) = run(&[
+        "synth",
+        "-q",
+        "--users",
+        "300",
+        "--seed",
+        "5",
+        "--out",
+        synth.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    for input in [demo, synth] {
+        let input = input.to_str().unwrap();
+        let (ok, esc, err) = run(&["escalation", "-q", "--format", "csv", "--input", input]);
+        assert!(ok, "{err}");
+        let esc = keyed(&esc);
+        let roles: std::collections::BTreeSet<String> = esc.keys().map(|k| k[2].clone()).collect();
+        assert!(!roles.is_empty());
+        for role in roles {
+            let (ok, wc, err) = run(&[
+                "who-can", "-q", "--format", "csv", "--input", input, "--role", &role,
+            ]);
+            assert!(ok, "{role}: {err}");
+            let wc = keyed(&wc);
+            for (k, steps) in esc.iter().filter(|(k, _)| k[2] == role) {
+                assert_eq!(wc.get(k), Some(steps), "{input}: {k:?}");
+            }
+            assert!(wc.keys().all(|k| k[2] == role));
+        }
+    }
 }
