@@ -574,7 +574,7 @@ pub fn write_extension(dir: &Path) -> Result<PathBuf, OpenGraphError> {
         "node_kinds": node_kinds,
         "relationship_kinds": rel,
         "environments": [{
-            "environment_kind": "PingOneEnvironment",
+            "environment_kind": "PingOneOrganization",
             "source_kind": SOURCE_KIND,
             "principal_kinds": PRINCIPAL_KINDS,
         }],
