@@ -26,6 +26,18 @@ enum Entry {
 static PENDING: Mutex<Vec<(u64, Entry)>> = Mutex::new(Vec::new());
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// `Err(Interrupted)` once an interrupt started the cleanup: writers call it before they create
+/// a file or directory.
+pub fn check() -> std::io::Result<()> {
+    if interrupted() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "interrupted",
+        ));
+    }
+    Ok(())
+}
+
 /// Has an interrupt started the cleanup? The work may then fail on files the handler removed;
 /// `main` leaves the exit to the handler instead of reporting that failure.
 pub fn interrupted() -> bool {
@@ -63,6 +75,7 @@ pub fn temporary(path: &Path) -> Registration {
 /// interrupt while still empty). Returns the created directories, outermost first, so that the
 /// caller can remove them (while empty) when it fails.
 pub fn create_dirs(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Registration>)> {
+    check()?;
     let mut missing = Vec::new();
     let mut cur = Some(dir);
     while let Some(d) = cur {
@@ -133,6 +146,12 @@ fn remove_matching(keep: impl Fn(&Path) -> bool) {
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
+        // Writers check the flag before creating anything; give the creations already under way
+        // a moment to land, so that nothing is made again after the removal.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        remove_all();
+        // A second pass for anything a stalled writer made during the first.
+        std::thread::sleep(std::time::Duration::from_millis(50));
         remove_all();
         eprintln!("interrupted; no output was written");
         std::process::exit(130);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{Globals, load_input, progress};
 use crate::Error;
 use crate::report::Output;
-use crate::report::access::{RowFormat, write_access};
+use crate::report::access::{ACCESS_HEADER, RowFormat, write_access_columns};
 use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
@@ -18,9 +18,17 @@ pub struct Args {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = RowFormat::Csv)]
     pub format: RowFormat,
+    /// Only these CSV columns, in this order (comma-separated header names).
+    #[arg(long, value_name = "NAME,...")]
+    pub columns: Option<String>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let columns = super::columns(
+        a.columns.as_deref(),
+        ACCESS_HEADER,
+        a.format == RowFormat::Csv,
+    )?;
     let t = load_input(&a.input, g)?;
     let r = Resolver::new(&t);
     let mut out = Output::create(a.out.as_deref())?;
@@ -29,7 +37,9 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         (t.users.len() + t.applications.len() + t.gateways.len()) as u64,
         "resolving",
     );
-    let stats = write_access(&r, a.format, &mut out, &|done, _| pb.set_position(done))?;
+    let stats = write_access_columns(&r, a.format, columns.as_ref(), &mut out, &|done, _| {
+        pb.set_position(done)
+    })?;
     pb.finish_and_clear();
     let name = out.name();
     out.finish()?;

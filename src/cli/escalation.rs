@@ -7,7 +7,7 @@ use super::{Globals, load_input};
 use crate::Error;
 use crate::graph::attack::{AttackGraph, Escalations};
 use crate::report::Output;
-use crate::report::escalation::{PathFormat, PathRow, write_rows};
+use crate::report::escalation::{ESCALATION_HEADER, PathFormat, PathRow, write_rows_columns};
 use crate::resolve::Resolver;
 
 /// The formats of the export (the drawings belong to `who-can` and `explain`).
@@ -28,9 +28,17 @@ pub struct Args {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
+    /// Only these CSV columns, in this order (comma-separated header names).
+    #[arg(long, value_name = "NAME,...")]
+    pub columns: Option<String>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let columns = super::columns(
+        a.columns.as_deref(),
+        ESCALATION_HEADER,
+        a.format == Format::Csv,
+    )?;
     let t = load_input(&a.input, g)?;
     let r = Resolver::new(&t);
     let spinner = super::progress::spinner(g, "searching attack paths");
@@ -43,7 +51,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         Format::Table => PathFormat::Table,
     };
     let mut out = Output::create(a.out.as_deref())?;
-    let n = write_rows(&graph, rows(&esc), format, &mut out)?;
+    let n = write_rows_columns(&graph, rows(&esc), format, columns.as_ref(), &mut out)?;
     let name = out.name();
     out.finish()?;
     if a.out.is_some() && !g.quiet {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
+use crate::findings::FINDINGS_HEADER;
 use crate::findings::{self, Severity};
 use crate::report::Output;
-use crate::report::findings::{FindingsFormat, TableNotes, to_csv, to_json, to_table};
+use crate::report::findings::{FindingsFormat, TableNotes, to_csv_columns, to_json, to_table};
 use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
@@ -31,12 +32,20 @@ pub struct Args {
     /// Accepted risks (TOML or YAML): matching findings are suppressed until their expiry.
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
+    /// Only these CSV columns, in this order (comma-separated header names).
+    #[arg(long, value_name = "NAME,...")]
+    pub columns: Option<String>,
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let columns = super::columns(
+        a.columns.as_deref(),
+        FINDINGS_HEADER,
+        a.format == FindingsFormat::Csv,
+    )?;
     let exceptions = match &a.exceptions {
         Some(p) => Some(findings::exceptions::load(p)?),
         None => None,
@@ -67,7 +76,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         notes.lines = applied.notes();
     }
     let bytes = match a.format {
-        FindingsFormat::Csv => to_csv(&found),
+        FindingsFormat::Csv => to_csv_columns(&found, columns.as_ref()),
         FindingsFormat::Json => to_json(&found, &applied.suppressed_findings),
         FindingsFormat::Table => {
             let color = a.out.is_none() && std::io::stdout().is_terminal();

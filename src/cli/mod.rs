@@ -186,6 +186,24 @@ impl JudgementArgs {
     }
 }
 
+/// `--columns`: checked against the export's header before the input is read; CSV only.
+pub fn columns(
+    spec: Option<&str>,
+    header: &str,
+    csv: bool,
+) -> Result<Option<crate::report::csv::Columns>, Error> {
+    let Some(spec) = spec else { return Ok(None) };
+    if !csv {
+        return Err(Error::usage("--columns applies to --format csv"));
+    }
+    crate::report::csv::Columns::parse(spec, header)
+        .map(Some)
+        .map_err(|e| Error::Usage {
+            message: e.to_string(),
+            help: None,
+        })
+}
+
 /// Loads `--input` with a spinner, and reports tolerated input problems on standard error.
 pub fn load_input(path: &Path, g: &Globals) -> Result<Tenant, Error> {
     let spinner = progress::spinner(g, &format!("reading {}", path.display()));

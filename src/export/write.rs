@@ -137,6 +137,10 @@ impl ExportWriter {
         if !self.files.contains_key(collection) {
             let ext = if self.compress { "jsonl.zst" } else { "jsonl" };
             let path = self.tmp.join(format!("{collection}.{ext}"));
+            crate::cleanup::check().map_err(|source| WriteError::Io {
+                path: path.clone(),
+                source,
+            })?;
             if let Some(dir) = path.parent() {
                 fs::create_dir_all(dir).map_err(|source| WriteError::Io {
                     path: dir.to_path_buf(),

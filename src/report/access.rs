@@ -47,13 +47,27 @@ pub fn write_access(
     out: &mut Output,
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportStats, OutputError> {
+    write_access_columns(r, format, None, out, progress)
+}
+
+/// [`write_access`] with only the `columns` asked for (CSV), in their order.
+pub fn write_access_columns(
+    r: &Resolver,
+    format: RowFormat,
+    columns: Option<&super::csv::Columns>,
+    out: &mut Output,
+    progress: &dyn Fn(u64, u64),
+) -> Result<ExportStats, OutputError> {
     let ids = r.identities_in_order();
     let mut stats = ExportStats {
         identities: ids.len() as u64,
         ..Default::default()
     };
     let header: Vec<u8> = match format {
-        RowFormat::Csv => format!("{ACCESS_HEADER}\r\n").into_bytes(),
+        RowFormat::Csv => match columns {
+            Some(c) => c.header(ACCESS_HEADER),
+            None => format!("{ACCESS_HEADER}\r\n").into_bytes(),
+        },
         RowFormat::Json => b"[".to_vec(),
     };
     out.write_all(&header)?;
@@ -64,7 +78,13 @@ pub fn write_access(
         let parts: Vec<(Vec<u8>, u64)> = batch
             .par_chunks(CHUNK)
             .map_init(
-                || (Access::default(), RowBuf::default()),
+                || {
+                    let rb = RowBuf {
+                        columns: columns.cloned(),
+                        ..RowBuf::default()
+                    };
+                    (Access::default(), rb)
+                },
                 |(access, rb), chunk| {
                     let mut bytes = Vec::with_capacity(chunk.len() * 256);
                     let mut rows = 0u64;
@@ -134,6 +154,8 @@ fn best_chain(r: &Resolver, u: UserId, groups: &[GroupId], out: &mut String) {
 pub struct RowBuf {
     path: String,
     sources: String,
+    /// `--columns`: only these CSV columns.
+    pub columns: Option<super::csv::Columns>,
 }
 
 impl RowBuf {
@@ -195,7 +217,7 @@ impl RowBuf {
                 sources: &sources,
                 path: &path,
             };
-            emit_row(format, &row, bytes);
+            emit_row(format, &row, self.columns.as_ref(), bytes);
             n += 1;
             self.sources = sources;
             self.path = path;
@@ -231,7 +253,7 @@ impl RowBuf {
                 sources: &sources,
                 path: &path,
             };
-            emit_row(format, &row, bytes);
+            emit_row(format, &row, self.columns.as_ref(), bytes);
             n += 1;
             self.sources = sources;
             self.path = path;
@@ -284,7 +306,7 @@ impl RowBuf {
                 sources: "direct",
                 path: &path,
             };
-            emit_row(format, &row, bytes);
+            emit_row(format, &row, self.columns.as_ref(), bytes);
             n += 1;
             self.path = path;
         }
@@ -293,9 +315,14 @@ impl RowBuf {
 }
 
 /// Appends one row in `format` (JSON rows are preceded by ",\n").
-pub fn emit_row(format: RowFormat, row: &AccessRow, bytes: &mut Vec<u8>) {
+pub fn emit_row(
+    format: RowFormat,
+    row: &AccessRow,
+    columns: Option<&super::csv::Columns>,
+    bytes: &mut Vec<u8>,
+) {
     match format {
-        RowFormat::Csv => write_csv_row(row, bytes),
+        RowFormat::Csv => write_csv_row(row, columns, bytes),
         RowFormat::Json => {
             bytes.extend_from_slice(b",\n");
             let sources: Vec<&str> = if row.sources.is_empty() {
@@ -319,7 +346,7 @@ pub fn emit_row(format: RowFormat, row: &AccessRow, bytes: &mut Vec<u8>) {
 }
 
 /// Appends one CSV record (RFC 4180: quoted when needed, CRLF).
-pub fn write_csv_row(row: &AccessRow, out: &mut Vec<u8>) {
+pub fn write_csv_row(row: &AccessRow, columns: Option<&super::csv::Columns>, out: &mut Vec<u8>) {
     let enabled = if row.enabled { "true" } else { "false" };
     let fields = [
         row.identity_type,
@@ -337,5 +364,5 @@ pub fn write_csv_row(row: &AccessRow, out: &mut Vec<u8>) {
         row.sources,
         row.path,
     ];
-    write_csv_fields(&fields, out);
+    super::csv::write_record(&fields, columns, out);
 }

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use petgraph::graph::EdgeIndex;
 
-use super::access::{identity_columns, write_csv_fields};
+use super::access::identity_columns;
 use super::output::{Output, OutputError};
 use crate::graph::attack::render::{PathDrawing, path_text, privilege_label};
 use crate::graph::attack::{AttackGraph, PrivId};
@@ -47,13 +47,29 @@ pub fn write_rows<'a>(
     format: PathFormat,
     out: &mut Output,
 ) -> Result<u64, OutputError> {
+    write_rows_columns(g, rows, format, None, out)
+}
+
+/// [`write_rows`] with only the `columns` asked for (CSV), in their order.
+pub fn write_rows_columns<'a>(
+    g: &AttackGraph,
+    rows: impl Iterator<Item = PathRow<'a>>,
+    format: PathFormat,
+    columns: Option<&super::csv::Columns>,
+    out: &mut Output,
+) -> Result<u64, OutputError> {
     match format {
         PathFormat::Csv => {
             use rayon::prelude::*;
             const CHUNK: usize = 2048;
             const BATCH: usize = 64 * CHUNK;
-            out.write_all(ESCALATION_HEADER.as_bytes())?;
-            out.write_all(b"\r\n")?;
+            match columns {
+                Some(c) => out.write_all(&c.header(ESCALATION_HEADER))?,
+                None => {
+                    out.write_all(ESCALATION_HEADER.as_bytes())?;
+                    out.write_all(b"\r\n")?;
+                }
+            }
             let mut n = 0u64;
             let mut rows = rows.peekable();
             let mut batch: Vec<PathRow> = Vec::with_capacity(BATCH);
@@ -69,7 +85,7 @@ pub fn write_rows<'a>(
                             path.clear();
                             row_path(g, r, path);
                             let st = itoa(r.steps, &mut steps);
-                            write_csv_fields(&fields(g, r, st, path), &mut buf);
+                            super::csv::write_record(&fields(g, r, st, path), columns, &mut buf);
                         }
                         buf
                     })

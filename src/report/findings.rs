@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::access::write_csv_fields;
 use crate::findings::{FINDINGS_HEADER, Finding, Severity};
 
 /// Output formats of `p1graph findings`.
@@ -16,11 +15,21 @@ pub enum FindingsFormat {
 
 /// CSV: one header line, one row per finding, RFC 4180.
 pub fn to_csv(findings: &[Finding]) -> Vec<u8> {
+    to_csv_columns(findings, None)
+}
+
+/// [`to_csv`] with only the `columns` asked for, in their order.
+pub fn to_csv_columns(findings: &[Finding], columns: Option<&super::csv::Columns>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + findings.len() * 200);
-    out.extend_from_slice(FINDINGS_HEADER.as_bytes());
-    out.extend_from_slice(b"\r\n");
+    match columns {
+        Some(c) => out.extend_from_slice(&c.header(FINDINGS_HEADER)),
+        None => {
+            out.extend_from_slice(FINDINGS_HEADER.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
     for f in findings {
-        write_csv_fields(
+        super::csv::write_record(
             &[
                 f.rule,
                 f.severity.as_str(),
@@ -36,6 +45,7 @@ pub fn to_csv(findings: &[Finding]) -> Vec<u8> {
                 &f.detail,
                 &f.recommendation,
             ],
+            columns,
             &mut out,
         );
     }

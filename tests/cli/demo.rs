@@ -335,3 +335,55 @@ fn access_export_equals_the_hand_derived_expected_rows() {
         assert_eq!(g, w, "row {}", i + 1);
     }
 }
+
+#[test]
+fn columns_select_the_same_rows_in_the_asked_order() {
+    for (cmd, cols) in [
+        ("access", "scope_name,identity_id,entitlement_id,via"),
+        (
+            "findings",
+            "rule,severity,identity_id,entitlement_name,scope_name",
+        ),
+        ("escalation", "identity_id,role_name,scope_name,steps"),
+    ] {
+        let (code, full, err) = run(&[cmd, "-q", "--input", &demo_arg(), "--format", "csv"]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        let (code, some, err) = run(&[cmd, "-q", "--input", &demo_arg(), "--columns", cols]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        let mut f = csv::Reader::from_reader(full.as_bytes());
+        let h = f.headers().unwrap().clone();
+        let names: Vec<&str> = cols.split(',').collect();
+        let idx: Vec<usize> = names
+            .iter()
+            .map(|n| h.iter().position(|x| x == *n).unwrap())
+            .collect();
+        let want: Vec<Vec<String>> = f
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                idx.iter().map(|&i| r[i].to_string()).collect()
+            })
+            .collect();
+        let mut s = csv::Reader::from_reader(some.as_bytes());
+        assert_eq!(s.headers().unwrap().iter().collect::<Vec<_>>(), names);
+        let got: Vec<Vec<String>> = s
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(got, want, "{cmd}");
+        let (code, _, err) = run(&[
+            cmd,
+            "-q",
+            "--input",
+            &demo_arg(),
+            "--columns",
+            "identity_id,nope",
+        ]);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("unknown column `nope`") && err.contains("identity_type"),
+            "{err}"
+        );
+    }
+}
