@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use super::{Globals, load_input, progress};
 use crate::Error;
 use crate::graph::attack::{AttackGraph, Escalations};
-use crate::model::TIER_ZERO_ROLES;
 use crate::report::Output;
 use crate::report::access::{RowFormat, write_access};
 use crate::report::escalation::{PathFormat, write_rows};
@@ -41,12 +40,18 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     pb.finish_and_clear();
     out.finish()?;
     let cfg = a.judgement.config(&t, g.quiet);
-    let found = crate::findings::run(&r, &cfg, &crate::findings::registry());
+    // One attack-path search serves both the privilege-escalation rule and escalation.csv.
+    let graph = AttackGraph::build(&r);
+    let esc = Escalations::compute(&graph);
+    let found = crate::findings::run_with_attack(
+        &r,
+        &cfg,
+        &crate::findings::registry(),
+        Some((&graph, &esc)),
+    );
     let findings_path = a.out.join("findings.csv");
     crate::report::output::write_file(&findings_path, &crate::report::findings::to_csv(&found))?;
     let escalation_path = a.out.join("escalation.csv");
-    let graph = AttackGraph::build(&r);
-    let esc = Escalations::compute(&graph);
     let mut out = Output::create(Some(&escalation_path))?;
     let esc_rows = write_rows(
         &graph,
@@ -102,11 +107,7 @@ fn tier_zero_actors(g: &AttackGraph, esc: &Escalations) -> usize {
         if last == Some(e.actor) {
             continue;
         }
-        let p = g.privilege(e.privilege);
-        if TIER_ZERO_ROLES
-            .iter()
-            .any(|x| t.role_is_builtin_named(p.role, x))
-        {
+        if t.is_tier_zero_role(g.privilege(e.privilege).role) {
             n += 1;
             last = Some(e.actor);
         }

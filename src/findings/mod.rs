@@ -149,6 +149,12 @@ pub struct Context<'r, 't> {
     pub cfg: &'r Config,
     /// Were the activities of every environment collected (M8, M10)? Computed once per run.
     pub activities_complete: bool,
+    /// The attack graph and its escalations, when the caller already computed them (`analyze`,
+    /// `diff`): `privilege-escalation` then reads them instead of searching again.
+    pub attack: Option<(
+        &'r crate::graph::attack::AttackGraph<'t>,
+        &'r crate::graph::attack::Escalations,
+    )>,
 }
 
 impl<'r, 't> Context<'r, 't> {
@@ -271,10 +277,24 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
 
 /// Runs `rules` over the tenant: sorted, deduplicated findings.
 pub fn run(r: &Resolver, cfg: &Config, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
+    run_with_attack(r, cfg, rules, None)
+}
+
+/// [`run`], reusing an attack graph and its escalations the caller has already computed.
+pub fn run_with_attack<'r, 't>(
+    r: &'r Resolver<'t>,
+    cfg: &'r Config,
+    rules: &[Box<dyn Rule>],
+    attack: Option<(
+        &'r crate::graph::attack::AttackGraph<'t>,
+        &'r crate::graph::attack::Escalations,
+    )>,
+) -> Vec<Finding> {
     let cx = Context {
         r,
         cfg,
         activities_complete: r.t.activity_gaps().is_empty(),
+        attack,
     };
     let ids = r.identities_in_order();
     let mut out: Vec<Finding> = ids

@@ -351,10 +351,16 @@ impl Tenant {
     /// Organization Admin or Environment Admin at any scope, or a privileged role at ORGANIZATION
     /// scope.
     pub fn is_tier_zero(&self, r: Option<RoleId>, scope: ScopeRef) -> bool {
+        self.is_tier_zero_role(r)
+            || (scope.kind == ScopeKind::Organization && !self.role_is_read_only(r))
+    }
+
+    /// Is the role the built-in Organization Admin or Environment Admin (what the
+    /// `privilege-escalation` rule and a diff's tier-zero paths look for)?
+    pub fn is_tier_zero_role(&self, r: Option<RoleId>) -> bool {
         TIER_ZERO_ROLES
             .iter()
             .any(|n| self.role_is_builtin_named(r, n))
-            || (scope.kind == ScopeKind::Organization && !self.role_is_read_only(r))
     }
 
     /// The raw text of a scope kind.

@@ -48,7 +48,10 @@ pub struct DiffRow {
     pub scope_id: String,
     /// The access path, the finding's detail, or what changed.
     pub detail: String,
-    /// Sort key: lower is more important.
+    /// Sort key, lower first: 0 a new path to Organization or Environment Admin, 1 new
+    /// privileged access, 2-3 new critical/high findings and other new escalation gains, 4-5
+    /// other new access and findings, 6-7 entity changes, 8-10 what was lost or resolved,
+    /// 13 unchanged findings.
     #[serde(skip)]
     pub priority: u8,
 }
@@ -147,9 +150,9 @@ fn identity_pairs(ro: &Resolver, rn: &Resolver) -> Vec<(Option<Identity>, Option
 /// Access gained and lost, one identity at a time: both sides are resolved and formatted as
 /// access rows; identical rows (the common case) are skipped without parsing, so memory holds
 /// only the changes.
-fn access_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
-    let (ro, rn) = rayon::join(|| Resolver::new(old), || Resolver::new(new));
-    let pairs = identity_pairs(&ro, &rn);
+fn access_changes(ro: &Resolver, rn: &Resolver, rows: &mut Vec<DiffRow>) {
+    let (old, new) = (ro.t, rn.t);
+    let pairs = identity_pairs(ro, rn);
     let found: Vec<Vec<DiffRow>> = pairs
         .par_chunks(1024)
         .map_init(
@@ -161,11 +164,11 @@ fn access_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
                     bn.clear();
                     if let Some(id) = io {
                         ro.resolve(id, access);
-                        buf.rows(&ro, access, RowFormat::Csv, bo);
+                        buf.rows(ro, access, RowFormat::Csv, bo);
                     }
                     if let Some(id) = inew {
                         rn.resolve(id, access);
-                        buf.rows(&rn, access, RowFormat::Csv, bn);
+                        buf.rows(rn, access, RowFormat::Csv, bn);
                     }
                     if bo != bn {
                         let (mo, mn) = (parse_rows(old, bo), parse_rows(new, bn));
@@ -179,10 +182,14 @@ fn access_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
     rows.extend(found.into_iter().flatten());
 }
 
-fn run_findings(t: &Tenant) -> Vec<Finding> {
-    let r = Resolver::new(t);
-    let cfg = findings::Config::for_tenant(t);
-    findings::run(&r, &cfg, &findings::registry())
+/// One side's findings and escalation gains, from one attack-graph search shared by both.
+fn analyse(r: &Resolver) -> (Vec<Finding>, BTreeMap<GainKey, GainInfo>) {
+    use crate::graph::attack::{AttackGraph, Escalations};
+    let g = AttackGraph::build(r);
+    let esc = Escalations::compute(&g);
+    let cfg = findings::Config::for_tenant(r.t);
+    let found = findings::run_with_attack(r, &cfg, &findings::registry(), Some((&g, &esc)));
+    (found, gains(&g, &esc))
 }
 
 fn row(
@@ -205,8 +212,7 @@ fn row(
         scope_type: String::new(),
         scope_id: String::new(),
         detail: String::new(),
-        // 0 is kept for new tier-zero escalation paths, which lead every diff.
-        priority: priority + 1,
+        priority,
     }
 }
 
@@ -222,17 +228,18 @@ struct GainInfo {
 }
 
 /// Every escalation gain of a tenant (attack paths, section 4), by key.
-fn gains(t: &Tenant) -> BTreeMap<GainKey, GainInfo> {
-    use crate::graph::attack::{AttackGraph, Escalations, render};
-    let r = Resolver::new(t);
-    let g = AttackGraph::build(&r);
-    let esc = Escalations::compute(&g);
+fn gains(
+    g: &crate::graph::attack::AttackGraph,
+    esc: &crate::graph::attack::Escalations,
+) -> BTreeMap<GainKey, GainInfo> {
+    use crate::graph::attack::render;
+    let t = g.t;
     let mut out = BTreeMap::new();
     for e in esc.rows() {
         let p = g.privilege(e.privilege);
         let (iid, name, _, _) = crate::resolve::labels::identity_columns(t, e.actor);
         let mut path = String::new();
-        render::path_text(&g, e.actor, None, e.path, &mut path);
+        render::path_text(g, e.actor, None, e.path, &mut path);
         out.insert(
             (
                 e.actor.type_str().to_string(),
@@ -248,9 +255,7 @@ fn gains(t: &Tenant) -> BTreeMap<GainKey, GainInfo> {
                     .map_or(String::new(), |x| t.s(t.roles[x.idx()].name).to_string()),
                 steps: e.steps,
                 path,
-                tier_zero: TIER_ZERO_ROLES
-                    .iter()
-                    .any(|n| t.role_is_builtin_named(p.role, n)),
+                tier_zero: t.is_tier_zero_role(p.role),
             },
         );
     }
@@ -260,17 +265,16 @@ fn gains(t: &Tenant) -> BTreeMap<GainKey, GainInfo> {
 /// Escalation gains new and removed (attack paths): a new path to Organization or Environment
 /// Admin leads the diff (critical), other new gains follow privileged access (high); removed
 /// gains are informational.
-fn escalation_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
-    let (a, b) = rayon::join(|| gains(old), || gains(new));
+fn escalation_changes(
+    a: &BTreeMap<GainKey, GainInfo>,
+    b: &BTreeMap<GainKey, GainInfo>,
+    rows: &mut Vec<DiffRow>,
+) {
     let mut emit = |k: &GainKey, v: &GainInfo, change: &'static str| {
         let mut r = match (change, v.tier_zero) {
-            ("gained", true) => {
-                let mut r = row("escalation", change, "critical", 0);
-                r.priority = 0;
-                r
-            }
-            ("gained", false) => row("escalation", change, "high", 1),
-            _ => row("escalation", change, "info", 7),
+            ("gained", true) => row("escalation", change, "critical", 0),
+            ("gained", false) => row("escalation", change, "high", 3),
+            _ => row("escalation", change, "info", 8),
         };
         r.identity_type = k.0.clone();
         r.identity_id = k.1.clone();
@@ -288,12 +292,12 @@ fn escalation_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
         );
         rows.push(r);
     };
-    for (k, v) in &b {
+    for (k, v) in b {
         if !a.contains_key(k) {
             emit(k, v, "gained");
         }
     }
-    for (k, v) in &a {
+    for (k, v) in a {
         if !b.contains_key(k) {
             emit(k, v, "lost");
         }
@@ -343,10 +347,11 @@ fn subject_name(t: &Tenant, s: Subject) -> &str {
 /// Computes every change from `old` to `new`.
 pub fn diff(old: &Tenant, new: &Tenant) -> Diff {
     let mut rows = Vec::new();
-    access_changes(old, new, &mut rows);
-    let (f_old, f_new) = rayon::join(|| run_findings(old), || run_findings(new));
+    let (ro, rn) = rayon::join(|| Resolver::new(old), || Resolver::new(new));
+    access_changes(&ro, &rn, &mut rows);
+    let ((f_old, g_old), (f_new, g_new)) = rayon::join(|| analyse(&ro), || analyse(&rn));
     finding_changes(&f_old, &f_new, &mut rows);
-    escalation_changes(old, new, &mut rows);
+    escalation_changes(&g_old, &g_new, &mut rows);
     entity_changes(old, new, &mut rows);
     rows.sort_by(|a, b| {
         (
@@ -378,10 +383,10 @@ fn access_row_changes(
 ) {
     let mut emit = |k: &AccessKey, v: &AccessInfo, change: &'static str| {
         let (severity, priority) = match (change, v.privileged) {
-            ("gained", true) => ("high", 0),
-            ("gained", false) => ("low", 3),
-            (_, true) => ("info", 7),
-            _ => ("info", 8),
+            ("gained", true) => ("high", 1),
+            ("gained", false) => ("low", 4),
+            (_, true) => ("info", 8),
+            _ => ("info", 9),
         };
         let mut r = row("access", change, severity, priority);
         r.identity_type = k.0.clone();
@@ -425,19 +430,19 @@ fn finding_changes(old: &[Finding], new: &[Finding], rows: &mut Vec<DiffRow>) {
     };
     for (k, f) in &new_keys {
         if old_keys.contains_key(k) {
-            emit(f, "unchanged", 12);
+            emit(f, "unchanged", 13);
         } else {
             let p = match f.severity {
-                Severity::Critical => 1,
-                Severity::High => 2,
-                _ => 4,
+                Severity::Critical => 2,
+                Severity::High => 3,
+                _ => 5,
             };
             emit(f, "new", p);
         }
     }
     for (k, f) in &old_keys {
         if !new_keys.contains_key(k) {
-            emit(f, "resolved", 9);
+            emit(f, "resolved", 10);
         }
     }
 }
@@ -490,7 +495,7 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
             "user",
             change,
             "info",
-            if change == "re-enabled" { 5 } else { 6 },
+            if change == "re-enabled" { 6 } else { 7 },
         );
         r.identity_type = "USER".into();
         r.identity_id = id.to_string();
@@ -533,8 +538,8 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
         r
     };
     merge_join(assignments(old), assignments(new), |o, n| match (o, n) {
-        (None, Some(&i)) => rows.push(assignment_row(new, i, "added", 5)),
-        (Some(&i), None) => rows.push(assignment_row(old, i, "removed", 8)),
+        (None, Some(&i)) => rows.push(assignment_row(new, i, "added", 6)),
+        (Some(&i), None) => rows.push(assignment_row(old, i, "removed", 9)),
         _ => {}
     });
 
@@ -557,7 +562,7 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
             "membership",
             change,
             "info",
-            if change == "added" { 6 } else { 8 },
+            if change == "added" { 7 } else { 9 },
         );
         r.identity_type = "USER".into();
         r.identity_id = t.s(u.id).to_string();
@@ -589,7 +594,7 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
         if let (Some((_, _, before)), Some((id, name, ac))) = (o, n)
             && before != ac
         {
-            let mut r = row("application", "changed", "info", 5);
+            let mut r = row("application", "changed", "info", 6);
             r.entitlement_type = "APPLICATION".into();
             r.entitlement_id = id.to_string();
             r.entitlement_name = name.to_string();

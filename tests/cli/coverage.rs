@@ -68,7 +68,12 @@ fn the_demo_reports_its_denied_sandbox_activities_and_claims_no_disuse() {
         )),
         "{summary}"
     );
-    assert!(summary.contains("access model       version 2") || summary.contains("version 2"));
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("access model") && l.ends_with("version 2")),
+        "{summary}"
+    );
 }
 
 #[test]

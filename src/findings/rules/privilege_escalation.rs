@@ -7,7 +7,6 @@
 use crate::findings::{Context, Finding, Rule, Severity};
 use crate::graph::attack::render::{path_text, privilege_label};
 use crate::graph::attack::{AttackGraph, Escalations};
-use crate::model::TIER_ZERO_ROLES;
 use crate::resolve::RoleEnt;
 
 pub struct PrivilegeEscalation;
@@ -24,14 +23,19 @@ impl Rule for PrivilegeEscalation {
     }
     fn check_tenant(&self, cx: &Context, out: &mut Vec<Finding>) {
         let t = cx.t();
-        let g = AttackGraph::build(cx.r);
-        let esc = Escalations::compute(&g);
+        let built;
+        let (g, esc) = match cx.attack {
+            Some(a) => a,
+            None => {
+                let g = AttackGraph::build(cx.r);
+                let esc = Escalations::compute(&g);
+                built = (g, esc);
+                (&built.0, &built.1)
+            }
+        };
         for e in esc.rows() {
             let p = g.privilege(e.privilege);
-            if !TIER_ZERO_ROLES
-                .iter()
-                .any(|n| t.role_is_builtin_named(p.role, n))
-            {
+            if !t.is_tier_zero_role(p.role) {
                 continue;
             }
             let ent = RoleEnt {
@@ -44,14 +48,14 @@ impl Rule for PrivilegeEscalation {
             };
             let mut f = cx.role_finding(self, e.actor, &ent);
             let mut gained = String::new();
-            privilege_label(&g, e.privilege, &mut gained);
+            privilege_label(g, e.privilege, &mut gained);
             let mut path = String::new();
-            path_text(&g, e.actor, Some(e.privilege), e.path, &mut path);
+            path_text(g, e.actor, Some(e.privilege), e.path, &mut path);
             let mut start = String::new();
             if let Some(&first) = e.path.first() {
                 let (a, _, _) = g.edge(first);
                 if let crate::graph::attack::AttackNode::Privilege(h) = g.graph[a] {
-                    privilege_label(&g, h, &mut start);
+                    privilege_label(g, h, &mut start);
                 }
             }
             f.detail = format!(

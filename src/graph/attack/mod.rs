@@ -25,6 +25,7 @@
 //! same privileges share one search (see [`Escalations`]).
 
 pub mod capability;
+pub mod edges;
 pub mod query;
 pub mod render;
 pub mod search;
