@@ -1,7 +1,5 @@
 //! `p1graph access`: the effective-access export.
 
-use std::path::PathBuf;
-
 use super::{Globals, load_input, progress};
 use crate::Error;
 use crate::report::Output;
@@ -10,28 +8,21 @@ use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// An export directory or a `.p1g` snapshot.
-    #[arg(long, short)]
-    pub input: PathBuf,
-    /// Write here (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
     #[arg(long, value_enum, default_value_t = RowFormat::Csv)]
     pub format: RowFormat,
-    /// Only these CSV columns, in this order (comma-separated header names).
-    #[arg(long, value_name = "NAME,...")]
-    pub columns: Option<String>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
-        a.columns.as_deref(),
+        a.export.columns.as_deref(),
         ACCESS_HEADER,
         a.format == RowFormat::Csv,
     )?;
-    let t = load_input(&a.input, g)?;
+    let t = load_input(&a.export.input, g)?;
     let r = Resolver::new(&t);
-    let mut out = Output::create(a.out.as_deref())?;
+    let mut out = Output::create(a.export.out.as_deref())?;
     let pb = progress::bar(
         g,
         (t.users.len() + t.applications.len() + t.gateways.len()) as u64,
@@ -43,7 +34,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     pb.finish_and_clear();
     let name = out.name();
     out.finish()?;
-    if a.out.is_some() && !g.quiet {
+    if a.export.out.is_some() && !g.quiet {
         eprintln!(
             "wrote {} rows for {} identities to {name}",
             stats.rows, stats.identities

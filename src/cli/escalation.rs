@@ -1,8 +1,6 @@
 //! `p1graph escalation`: the escalation export (attack-path model, section 4): every privilege an
 //! actor can gain beyond the ones it holds, with the least steps and one path.
 
-use std::path::PathBuf;
-
 use super::{Globals, load_input};
 use crate::Error;
 use crate::graph::attack::{AttackGraph, Escalations};
@@ -20,26 +18,19 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// An export directory or a `.p1g` snapshot.
-    #[arg(long, short)]
-    pub input: PathBuf,
-    /// Write here (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
-    /// Only these CSV columns, in this order (comma-separated header names).
-    #[arg(long, value_name = "NAME,...")]
-    pub columns: Option<String>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
-        a.columns.as_deref(),
+        a.export.columns.as_deref(),
         ESCALATION_HEADER,
         a.format == Format::Csv,
     )?;
-    let t = load_input(&a.input, g)?;
+    let t = load_input(&a.export.input, g)?;
     let r = Resolver::new(&t);
     let spinner = super::progress::spinner(g, "searching attack paths");
     let graph = AttackGraph::build(&r);
@@ -50,11 +41,11 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         Format::Json => PathFormat::Json,
         Format::Table => PathFormat::Table,
     };
-    let mut out = Output::create(a.out.as_deref())?;
+    let mut out = Output::create(a.export.out.as_deref())?;
     let n = write_rows_columns(&graph, rows(&esc), format, columns.as_ref(), &mut out)?;
     let name = out.name();
     out.finish()?;
-    if a.out.is_some() && !g.quiet {
+    if a.export.out.is_some() && !g.quiet {
         eprintln!(
             "wrote {n} rows for {} identities to {name}",
             esc.actors().count()

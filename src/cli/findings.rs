@@ -13,12 +13,8 @@ use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// An export directory or a `.p1g` snapshot.
-    #[arg(long, short)]
-    pub input: PathBuf,
-    /// Write here (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Csv)]
     pub format: FindingsFormat,
     #[command(flatten)]
@@ -32,9 +28,6 @@ pub struct Args {
     /// Accepted risks (TOML or YAML): matching findings are suppressed until their expiry.
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
-    /// Only these CSV columns, in this order (comma-separated header names).
-    #[arg(long, value_name = "NAME,...")]
-    pub columns: Option<String>,
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
@@ -42,7 +35,7 @@ pub struct Args {
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
-        a.columns.as_deref(),
+        a.export.columns.as_deref(),
         FINDINGS_HEADER,
         a.format == FindingsFormat::Csv,
     )?;
@@ -50,7 +43,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         Some(p) => Some(findings::exceptions::load(p)?),
         None => None,
     };
-    let t = load_input(&a.input, g)?;
+    let t = load_input(&a.export.input, g)?;
     let cfg = a.judgement.config(&t, g.quiet);
     let mut rules = findings::registry();
     if !a.rules.is_empty() {
@@ -79,16 +72,16 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         FindingsFormat::Csv => to_csv_columns(&found, columns.as_ref()),
         FindingsFormat::Json => to_json(&found, &applied.suppressed_findings),
         FindingsFormat::Table => {
-            let color = a.out.is_none() && std::io::stdout().is_terminal();
+            let color = a.export.out.is_none() && std::io::stdout().is_terminal();
             to_table(&found, &notes, color).into_bytes()
         }
     };
-    let mut out = Output::create(a.out.as_deref())?;
+    let mut out = Output::create(a.export.out.as_deref())?;
     out.write_all(&bytes)?;
     out.finish()?;
     // Expired and stale exceptions are reported even with -q: an accepted risk that no longer
     // applies is a finding about the exceptions file itself.
-    let to_stderr = a.format != FindingsFormat::Table || a.out.is_some();
+    let to_stderr = a.format != FindingsFormat::Table || a.export.out.is_some();
     if to_stderr {
         for l in &notes.lines {
             let is_count = l.ends_with("suppressed by exceptions");

@@ -186,6 +186,21 @@ impl JudgementArgs {
     }
 }
 
+/// The arguments of the row exports (`access`, `findings`, `escalation`): where from, where to,
+/// and which columns.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// An export directory or a `.p1g` snapshot.
+    #[arg(long, short)]
+    pub input: std::path::PathBuf,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<std::path::PathBuf>,
+    /// Only these CSV columns, in this order (comma-separated header names).
+    #[arg(long, value_name = "NAME,...")]
+    pub columns: Option<String>,
+}
+
 /// `--columns`: checked against the export's header before the input is read; CSV only.
 pub fn columns(
     spec: Option<&str>,
