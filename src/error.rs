@@ -18,8 +18,6 @@ pub enum Error {
     #[error(transparent)]
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
-    Attack(#[from] crate::graph::attack::AttackQueryError),
-    #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
@@ -105,6 +103,7 @@ impl Error {
             Error::Review(e) => e.help(),
             Error::Previous(e) => e.help(),
             Error::Exceptions(e) => e.help(),
+            Error::Query(e) => e.help(),
             Error::Kept { inner, path } => Some(format!(
                 "the collected export is kept in `{}`; once the cause is fixed, `p1graph snapshot create --input {}` makes the snapshot without collecting again{}",
                 path.display(),
@@ -113,7 +112,6 @@ impl Error {
                     .help()
                     .map_or(String::new(), |h| format!("\nhelp: {h}"))
             )),
-            Error::Attack(e) => e.help(),
             _ => None,
         }
     }

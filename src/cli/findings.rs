@@ -1,22 +1,31 @@
 //! `p1graph findings`: excessive-privilege findings, with a CI gate.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
 use crate::findings::FINDINGS_HEADER;
-use crate::findings::{self, Severity};
+use crate::findings::{self, Severity, rank};
 use crate::report::Output;
-use crate::report::findings::{FindingsFormat, TableNotes, to_csv_columns, to_json, to_table};
+use crate::report::findings::{
+    DEFAULT_LIMIT, FindingsFormat, TableNotes, TableOptions, by_identity, to_csv_columns, to_json,
+    to_table,
+};
+use crate::report::table::terminal_width;
 use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub export: super::ExportArgs,
-    #[arg(long, value_enum, default_value_t = FindingsFormat::Csv)]
-    pub format: FindingsFormat,
+    /// Default: a ranked table on a terminal, CSV otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<FindingsFormat>,
+    /// `identity`: each identity's findings rolled up, worst first.
+    #[arg(long, value_enum, value_name = "VIEW")]
+    pub by: Option<By>,
+    #[command(flatten)]
+    pub rows: super::LimitArgs,
     #[command(flatten)]
     pub judgement: super::JudgementArgs,
     /// Only findings at or above this severity.
@@ -33,11 +42,26 @@ pub struct Args {
     pub fail_on: Option<Severity>,
 }
 
+/// `--by`: a rolled-up view instead of one row per finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    Identity,
+}
+
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let terminal = super::to_terminal(a.export.out.as_deref());
+    let format = a.format.unwrap_or(if terminal {
+        FindingsFormat::Table
+    } else {
+        FindingsFormat::Csv
+    });
+    if a.by.is_some() && a.export.columns.is_some() {
+        return Err(Error::usage("--columns applies to the findings export, not --by identity"));
+    }
     let columns = super::columns(
         a.export.columns.as_deref(),
         FINDINGS_HEADER,
-        a.format == FindingsFormat::Csv,
+        format == FindingsFormat::Csv,
     )?;
     let exceptions = match &a.exceptions {
         Some(p) => Some(findings::exceptions::load(p)?),
@@ -68,20 +92,24 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         applied = findings::exceptions::apply(&mut found, ex, cfg.as_of);
         notes.lines = applied.notes();
     }
-    let bytes = match a.format {
-        FindingsFormat::Csv => to_csv_columns(&found, columns.as_ref()),
-        FindingsFormat::Json => to_json(&found, &applied.suppressed_findings),
-        FindingsFormat::Table => {
-            let color = a.export.out.is_none() && std::io::stdout().is_terminal();
-            to_table(&found, &notes, color).into_bytes()
-        }
+    let opts = TableOptions {
+        color: g.color(terminal),
+        limit: a.rows.limit(DEFAULT_LIMIT),
+        ids: a.rows.ids,
+        width: terminal_width(),
+    };
+    let bytes = match (a.by, format) {
+        (Some(By::Identity), f) => by_identity(&rank::by_identity(&found), f, opts),
+        (None, FindingsFormat::Csv) => to_csv_columns(&found, columns.as_ref()),
+        (None, FindingsFormat::Json) => to_json(&found, &applied.suppressed_findings),
+        (None, FindingsFormat::Table) => to_table(&t, &found, &notes, opts).into_bytes(),
     };
     let mut out = Output::create(a.export.out.as_deref())?;
     out.write_all(&bytes)?;
     out.finish()?;
     // Expired and stale exceptions are reported even with -q: an accepted risk that no longer
     // applies is a finding about the exceptions file itself.
-    let to_stderr = a.format != FindingsFormat::Table || a.export.out.is_some();
+    let to_stderr = format != FindingsFormat::Table || a.by.is_some() || a.export.out.is_some();
     if to_stderr {
         for l in &notes.lines {
             let is_count = l.ends_with("suppressed by exceptions");

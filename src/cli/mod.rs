@@ -47,6 +47,65 @@ pub struct Globals {
     /// More log output on standard error (-v, -vv, -vvv). The client secret never appears.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Color in tables: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Globals {
+    /// Whether output going to standard output (`to_terminal`: a terminal, not a file or a
+    /// pipe) is colored. `--color always|never` wins over `NO_COLOR` (https://no-color.org).
+    pub fn color(&self, to_terminal: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// Is the result going to a terminal: no `--out` and standard output is a terminal? Commands
+/// then default to a table, and to CSV (or their natural text) when piped.
+pub fn to_terminal(out: Option<&Path>) -> bool {
+    use std::io::IsTerminal;
+    out.is_none() && std::io::stdout().is_terminal()
+}
+
+/// The rows shown in a table: `--limit N` (default `default`), or all with `--all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// At most this many rows in a table (default 30).
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub limit: Option<usize>,
+    /// Every row in a table.
+    #[arg(long)]
+    pub all: bool,
+    /// Ids instead of names in tables.
+    #[arg(long)]
+    pub ids: bool,
+}
+
+impl LimitArgs {
+    pub fn limit(&self, default: usize) -> Option<usize> {
+        if self.all {
+            None
+        } else {
+            Some(self.limit.unwrap_or(default))
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +151,12 @@ pub fn parse() -> Cli {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.globals;
     init_logging(g.verbose);
+    if g.color == ColorChoice::Never
+        || (g.color == ColorChoice::Auto && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
+    {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
     // Ctrl-C removes temporaries; the live ingest handles its own interrupts.
     if !matches!(cli.command, Command::Ingest(_)) {
         crate::cleanup::install();

@@ -7,6 +7,7 @@
 //! says, so the output does not depend on thread scheduling.
 
 pub mod exceptions;
+pub mod rank;
 pub mod rules;
 #[cfg(test)]
 mod tests;

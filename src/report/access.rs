@@ -16,6 +16,7 @@ use crate::model::*;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
 };
+use crate::resolve::filter::AccessFilter;
 use crate::resolve::{Access, Identity, Resolver, Via};
 
 /// The header of the access export.
@@ -58,7 +59,23 @@ pub fn write_access_columns(
     out: &mut Output,
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportStats, OutputError> {
-    let ids = r.identities_in_order();
+    write_access_filtered(r, None, format, columns, out, progress)
+}
+
+/// [`write_access_columns`] with only the rows `filter` keeps (same rows, same order as the
+/// unfiltered export).
+pub fn write_access_filtered(
+    r: &Resolver,
+    filter: Option<&AccessFilter>,
+    format: RowFormat,
+    columns: Option<&super::csv::Columns>,
+    out: &mut Output,
+    progress: &dyn Fn(u64, u64),
+) -> Result<ExportStats, OutputError> {
+    let ids = match filter {
+        Some(f) => f.identities(r),
+        None => r.identities_in_order(),
+    };
     let mut stats = ExportStats {
         identities: ids.len() as u64,
         ..Default::default()
@@ -90,6 +107,9 @@ pub fn write_access_columns(
                     let mut rows = 0u64;
                     for &id in chunk {
                         r.resolve(id, access);
+                        if let Some(f) = filter {
+                            f.retain(access);
+                        }
                         rows += rb.rows(r, access, format, &mut bytes);
                     }
                     (bytes, rows)
@@ -167,6 +187,16 @@ impl RowBuf {
         format: RowFormat,
         bytes: &mut Vec<u8>,
     ) -> u64 {
+        let columns = self.columns.take();
+        let n = self.each_row(r, a, &mut |row| {
+            emit_row(format, row, columns.as_ref(), bytes)
+        });
+        self.columns = columns;
+        n
+    }
+
+    /// Calls `emit` with each row of `access`, in export order; returns the number of rows.
+    pub fn each_row(&mut self, r: &Resolver, a: &Access, emit: &mut dyn FnMut(&AccessRow)) -> u64 {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
         let (iid, iname, ienv, enabled) = identity_columns(t, id);
@@ -217,7 +247,7 @@ impl RowBuf {
                 sources: &sources,
                 path: &path,
             };
-            emit_row(format, &row, self.columns.as_ref(), bytes);
+            emit(&row);
             n += 1;
             self.sources = sources;
             self.path = path;
@@ -253,7 +283,7 @@ impl RowBuf {
                 sources: &sources,
                 path: &path,
             };
-            emit_row(format, &row, self.columns.as_ref(), bytes);
+            emit(&row);
             n += 1;
             self.sources = sources;
             self.path = path;
@@ -306,7 +336,7 @@ impl RowBuf {
                 sources: "direct",
                 path: &path,
             };
-            emit_row(format, &row, self.columns.as_ref(), bytes);
+            emit(&row);
             n += 1;
             self.path = path;
         }
@@ -365,4 +395,82 @@ pub fn write_csv_row(row: &AccessRow, columns: Option<&super::csv::Columns>, out
         row.path,
     ];
     super::csv::write_record(&fields, columns, out);
+}
+
+/// The access rows as a table for a person: the first `limit` rows (all with `None`) of what
+/// `filter` keeps, names first (ids with `ids`), and the total.
+pub fn to_table(
+    r: &Resolver,
+    filter: Option<&AccessFilter>,
+    limit: Option<usize>,
+    ids: bool,
+    width: usize,
+) -> String {
+    let list = match filter {
+        Some(f) => f.identities(r),
+        None => r.identities_in_order(),
+    };
+    let mut table = super::table::Table::new(vec![
+        super::table::Column::shrink("IDENTITY", 12),
+        super::table::Column::keep("TYPE"),
+        super::table::Column::shrink("ENTITLEMENT", 12),
+        super::table::Column::shrink("SCOPE", 12),
+        super::table::Column::keep("VIA"),
+        super::table::Column::shrink("PATH", 20),
+    ]);
+    let limit = limit.unwrap_or(usize::MAX);
+    let mut total = 0u64;
+    let mut access = Access::default();
+    let mut rb = RowBuf::default();
+    let pick = |name: &str, id: &str| -> String {
+        if ids || name.is_empty() { id.to_string() } else { name.to_string() }
+    };
+    for id in list {
+        r.resolve(id, &mut access);
+        if let Some(f) = filter {
+            f.retain(&mut access);
+        }
+        total += rb.each_row(r, &access, &mut |row| {
+            if table.rows.len() < limit {
+                table.row([
+                    pick(row.identity_name, row.identity_id),
+                    row.identity_type.to_lowercase(),
+                    format!(
+                        "{} {}",
+                        row.entitlement_type.to_lowercase(),
+                        pick(row.entitlement_name, row.entitlement_id)
+                    ),
+                    format!(
+                        "{} {}",
+                        row.scope_type.to_lowercase(),
+                        pick(row.scope_name, row.scope_id)
+                    ),
+                    row.via.to_lowercase(),
+                    row.path.to_string(),
+                ]);
+            }
+        });
+    }
+    if total == 0 {
+        return "no access rows match\n".to_string();
+    }
+    let mut out = table.render(width);
+    out.push('\n');
+    let shown = table.rows.len() as u64;
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "showing {shown} of {total} rows; --all shows every row, --format csv writes the export"
+        );
+    } else {
+        let _ = writeln!(out, "{total} row(s)");
+    }
+    if table.cut > 0 {
+        let _ = writeln!(
+            out,
+            "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
+            table.cut
+        );
+    }
+    out
 }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::findings::{FINDINGS_HEADER, Finding, Severity};
+use super::table::{Column, Table};
+use crate::findings::{FINDINGS_HEADER, Finding, Severity, rank};
+use crate::model::Tenant;
 
 /// Output formats of `p1graph findings`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,81 +102,255 @@ pub struct TableNotes {
     pub lines: Vec<String>,
 }
 
-/// A readable summary grouped by severity, with counts per rule; colored when `color`.
-pub fn to_table(findings: &[Finding], notes: &TableNotes, color: bool) -> String {
-    let paint = |sev: Severity, s: &str| -> String {
-        if !color {
-            return s.to_string();
-        }
-        let style = match sev {
-            Severity::Critical => console::Style::new().red().bold(),
-            Severity::High => console::Style::new().red(),
-            Severity::Medium => console::Style::new().yellow(),
-            Severity::Low => console::Style::new().cyan(),
-            Severity::Info => console::Style::new().dim(),
-        };
-        style.apply_to(s).force_styling(true).to_string()
-    };
-    let mut out = String::new();
-    let mut by_sev: BTreeMap<Severity, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        by_sev.entry(f.severity).or_default().push(f);
+/// How a findings table is drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct TableOptions {
+    pub color: bool,
+    /// At most this many rows (`None`: all).
+    pub limit: Option<usize>,
+    /// Ids instead of names.
+    pub ids: bool,
+    /// Render at most this wide.
+    pub width: usize,
+}
+
+/// The default number of rows of a findings table.
+pub const DEFAULT_LIMIT: usize = 30;
+
+fn paint(color: bool, sev: Severity, s: &str) -> String {
+    if !color {
+        return s.to_string();
     }
+    let style = match sev {
+        Severity::Critical => console::Style::new().red().bold(),
+        Severity::High => console::Style::new().red(),
+        Severity::Medium => console::Style::new().yellow(),
+        Severity::Low => console::Style::new().cyan(),
+        Severity::Info => console::Style::new().dim(),
+    };
+    style.apply_to(s).force_styling(true).to_string()
+}
+
+/// `name` when there is one (and ids are not asked for), else `id`.
+fn named<'a>(name: &'a str, id: &'a str, ids: bool) -> &'a str {
+    if ids || name.is_empty() { id } else { name }
+}
+
+/// The scope cell: `TYPE name` (or id).
+fn scope_cell(f: &Finding, ids: bool) -> String {
+    if f.scope_type.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{} {}",
+        f.scope_type.to_lowercase(),
+        named(&f.scope_name, &f.scope_id, ids)
+    )
+}
+
+/// The findings as a table for a person: every rule that fired with its count, worst first,
+/// then the findings ranked by [`crate::findings::rank::ranked`], names instead of ids.
+pub fn to_table(t: &Tenant, findings: &[Finding], notes: &TableNotes, o: TableOptions) -> String {
+    let mut out = String::new();
     if findings.is_empty() {
         out.push_str("no findings\n");
+        for l in &notes.lines {
+            let _ = writeln!(out, "{l}");
+        }
+        return out;
     }
-    for (sev, fs) in &by_sev {
+    let fired = rank::rules_fired(findings);
+    let mut by_sev: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in findings {
+        *by_sev.entry(f.severity).or_default() += 1;
+    }
+    let counts: Vec<String> = by_sev
+        .iter()
+        .map(|(s, n)| paint(o.color, *s, &format!("{n} {}", s.as_str())))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} finding(s): {}; {} rule(s) fired",
+        findings.len(),
+        counts.join(", "),
+        fired.len()
+    );
+    let mut rules = Table::new(vec![
+        Column::keep("SEVERITY"),
+        Column::keep("RULE"),
+        Column::number("FINDINGS"),
+    ]);
+    for (s, r, n) in &fired {
+        rules.row([s.as_str().to_string(), r.to_string(), n.to_string()]);
+    }
+    out.push('\n');
+    out.push_str(&colorize_severity(rules.render(o.width), o.color));
+    let ranked = rank::ranked(t, findings);
+    let shown = o.limit.unwrap_or(usize::MAX).min(ranked.len());
+    let mut table = Table::new(vec![
+        Column::keep("SEVERITY"),
+        Column::keep("RULE"),
+        Column::shrink("IDENTITY", 12),
+        Column::shrink("ENTITLEMENT", 12),
+        Column::shrink("SCOPE", 12),
+        Column::shrink("DETAIL", 20),
+    ]);
+    for f in &ranked[..shown] {
+        let ent = if f.entitlement_type.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{} {}",
+                f.entitlement_type.to_lowercase(),
+                named(&f.entitlement_name, &f.entitlement_id, o.ids)
+            )
+        };
+        table.row([
+            f.severity.as_str().to_string(),
+            f.rule.to_string(),
+            named(&f.identity_name, &f.identity_id, o.ids).to_string(),
+            ent,
+            scope_cell(f, o.ids),
+            f.detail.clone(),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&colorize_severity(table.render(o.width), o.color));
+    out.push('\n');
+    if shown < ranked.len() {
         let _ = writeln!(
             out,
-            "{} ({})",
-            paint(*sev, &sev.as_str().to_uppercase()),
-            fs.len()
+            "showing {shown} of {} (worst first, a few of every rule before the rest); --all shows every row, --format csv writes the export",
+            ranked.len()
         );
-        let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-        for f in fs {
-            *per_rule.entry(f.rule).or_default() += 1;
-        }
-        for (rule, n) in &per_rule {
-            let _ = writeln!(out, "  {rule:<26} {n:>6}");
-        }
-        for f in fs.iter().take(20) {
-            let who = if f.identity_name.is_empty() {
-                &f.identity_id
-            } else {
-                &f.identity_name
-            };
-            // Names first (ids when the snapshot has no name), with the scope when there is one.
-            let ent = if f.entitlement_name.is_empty() {
-                &f.entitlement_id
-            } else {
-                &f.entitlement_name
-            };
-            let at = match (f.scope_type.is_empty(), f.scope_name.is_empty()) {
-                (true, _) => String::new(),
-                (false, true) => format!(" @ {}:{}", f.scope_type, f.scope_id),
-                (false, false) => format!(" @ {}:{}", f.scope_type, f.scope_name),
-            };
-            let what = match (f.identity_id.is_empty(), f.entitlement_id.is_empty()) {
-                (true, _) => format!("{} {ent}{at}", f.entitlement_type.to_lowercase()),
-                (false, true) => who.to_string(),
-                (false, false) => {
-                    format!("{who} / {} {ent}{at}", f.entitlement_type.to_lowercase())
-                }
-            };
-            let _ = writeln!(out, "    - [{}] {what}: {}", f.rule, f.detail);
-        }
-        if fs.len() > 20 {
-            let _ = writeln!(
-                out,
-                "    ... {} more (use --format csv for all)",
-                fs.len() - 20
-            );
-        }
-        out.push('\n');
+    } else {
+        let _ = writeln!(out, "showing all {shown}");
     }
-    let _ = writeln!(out, "total: {} finding(s)", findings.len());
+    if table.cut > 0 {
+        let _ = writeln!(
+            out,
+            "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
+            table.cut
+        );
+    }
     for l in &notes.lines {
         let _ = writeln!(out, "{l}");
     }
     out
+}
+
+/// Colors the severity word at the start of each row of a rendered table.
+fn colorize_severity(rendered: String, color: bool) -> String {
+    if !color {
+        return rendered;
+    }
+    let mut out = String::with_capacity(rendered.len() + 64);
+    for line in rendered.lines() {
+        let sev = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .into_iter()
+        .find(|s| line.starts_with(s.as_str()) && line[s.as_str().len()..].starts_with(' '));
+        match sev {
+            Some(s) => {
+                out.push_str(&paint(true, s, s.as_str()));
+                out.push_str(&line[s.as_str().len()..]);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The header of `findings --by identity --format csv`.
+pub const BY_IDENTITY_HEADER: &str = "identity_type,identity_id,identity_name,worst,critical,high,medium,low,info,findings,broadest_scope,rules";
+
+/// Findings rolled up per identity ([`rank::by_identity`]) as CSV, JSON or a table.
+pub fn by_identity(
+    risks: &[rank::IdentityRisk],
+    format: FindingsFormat,
+    o: TableOptions,
+) -> Vec<u8> {
+    match format {
+        FindingsFormat::Csv => {
+            let mut out = format!("{BY_IDENTITY_HEADER}\r\n").into_bytes();
+            for r in risks {
+                let c: Vec<String> = r.counts.iter().map(|n| n.to_string()).collect();
+                let n = r.findings.to_string();
+                let rules = r.rules.join(";");
+                super::csv::write_record(
+                    &[
+                        &r.identity_type,
+                        &r.identity_id,
+                        &r.identity_name,
+                        r.worst.as_str(),
+                        &c[0],
+                        &c[1],
+                        &c[2],
+                        &c[3],
+                        &c[4],
+                        &n,
+                        &r.broadest_scope,
+                        &rules,
+                    ],
+                    None,
+                    &mut out,
+                );
+            }
+            out
+        }
+        FindingsFormat::Json => {
+            let mut v = serde_json::to_vec_pretty(risks).unwrap_or_else(|_| b"[]".to_vec());
+            v.push(b'\n');
+            v
+        }
+        FindingsFormat::Table => {
+            let mut table = Table::new(vec![
+                Column::keep("WORST"),
+                Column::shrink("IDENTITY", 12),
+                Column::keep("TYPE"),
+                Column::number("CRIT"),
+                Column::number("HIGH"),
+                Column::number("MED"),
+                Column::number("LOW"),
+                Column::number("INFO"),
+                Column::keep("BROADEST"),
+                Column::shrink("RULES", 16),
+            ]);
+            let shown = o.limit.unwrap_or(usize::MAX).min(risks.len());
+            for r in &risks[..shown] {
+                let mut cells = vec![
+                    r.worst.as_str().to_string(),
+                    named(&r.identity_name, &r.identity_id, o.ids).to_string(),
+                    r.identity_type.to_lowercase(),
+                ];
+                cells.extend(r.counts.iter().map(|n| n.to_string()));
+                cells.push(r.broadest_scope.to_lowercase());
+                cells.push(r.rules.join(", "));
+                table.row(cells);
+            }
+            let mut out = colorize_severity(table.render(o.width), o.color);
+            out.push('\n');
+            if shown < risks.len() {
+                out.push_str(&format!(
+                    "showing {shown} of {} identities (worst first); --all shows every one\n",
+                    risks.len()
+                ));
+            } else {
+                out.push_str(&format!("{} identities with findings\n", risks.len()));
+            }
+            if table.cut > 0 {
+                out.push_str(&format!(
+                    "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole\n",
+                    table.cut
+                ));
+            }
+            out.into_bytes()
+        }
+    }
 }

@@ -5,8 +5,10 @@ pub mod csv;
 pub mod diff;
 pub mod escalation;
 pub mod findings;
+pub mod json;
 pub mod opengraph;
 pub mod output;
 pub mod summary;
+pub mod table;
 
 pub use output::{Output, OutputError};

@@ -18,6 +18,12 @@ pub enum OutputError {
     },
     #[error("cannot write to standard output")]
     Stdout(#[source] io::Error),
+    #[error("cannot serialize {what}")]
+    Serialize {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 enum Sink {

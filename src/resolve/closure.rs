@@ -248,6 +248,26 @@ impl GroupClosure {
         self.down_paths(to)?.get(from).map(|(d, _)| d)
     }
 
+    /// Every group that reaches `g` through nesting (its members are members of `g`), `g`
+    /// included; sorted. A walk down the child edges, for one group a person asked about.
+    pub fn descendants(&self, g: GroupId) -> Vec<GroupId> {
+        let mut seen = vec![false; self.children.rows()];
+        let mut stack = vec![g];
+        seen[g.idx()] = true;
+        let mut out = Vec::new();
+        while let Some(p) = stack.pop() {
+            out.push(p);
+            for &c in self.children.row(p.idx()) {
+                if !seen[c.idx()] {
+                    seen[c.idx()] = true;
+                    stack.push(c);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// Number of components.
     pub fn components(&self) -> usize {
         self.scc_members.rows()

@@ -6,94 +6,56 @@
 //! with cycles can be exponential and says nothing more to a reviewer.
 
 use super::QueryError;
+use super::query::Target;
 use super::access::{Access, Identity, Resolver, Via};
 use crate::model::*;
 
+/// What an explained entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ExplainKind {
+    Role,
+    Application,
+    Scope,
+    /// An application the identity cannot access, with the reason.
+    Denied,
+}
+
+impl ExplainKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExplainKind::Role => "ROLE",
+            ExplainKind::Application => "APPLICATION",
+            ExplainKind::Scope => "SCOPE",
+            ExplainKind::Denied => "DENIED",
+        }
+    }
+}
+
 /// One entitlement and its paths, as lines for a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Explained {
-    /// `ROLE`, `APPLICATION`, `SCOPE`, or `DENIED` for an application the identity cannot access.
-    pub kind: &'static str,
+    pub kind: ExplainKind,
     pub id: String,
     pub title: String,
     pub paths: Vec<String>,
 }
 
 /// The explanation of one identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Explanation {
+    #[serde(skip)]
     pub identity: Identity,
     pub header: Vec<String>,
+    /// Things a reviewer should know before reading the entries (a disabled user, an
+    /// application of another environment, a custom role named like a built-in one).
+    pub notes: Vec<String>,
     pub entries: Vec<Explained>,
 }
 
-/// Finds an identity by PingOne id, username, or name (display name; application or gateway name).
+/// Finds an identity (see [`super::query::find_identity`]).
 pub fn find_identity(r: &Resolver, query: &str) -> Result<Identity, QueryError> {
-    let t = r.t;
-    if let Some(sym) = t.strings.get(query) {
-        if let Some(&u) = t.index.user.get(&sym) {
-            return Ok(Identity::User(u));
-        }
-        if let Some(&a) = t.index.app.get(&sym) {
-            return Ok(Identity::Application(a));
-        }
-        if let Some(&g) = t.index.gateway.get(&sym) {
-            return Ok(Identity::Gateway(g));
-        }
-    }
-    let mut hits: Vec<Identity> = Vec::new();
-    let by_name = |s: Sym| t.s(s).eq_ignore_ascii_case(query);
-    for (i, u) in t.users.iter().enumerate() {
-        if by_name(u.username) {
-            hits.push(Identity::User(UserId::from_idx(i)));
-        }
-    }
-    if hits.is_empty() {
-        // `ana.silva` for `ana.silva@example.com`
-        for (i, u) in t.users.iter().enumerate() {
-            if t.s(u.username)
-                .split('@')
-                .next()
-                .is_some_and(|l| l.eq_ignore_ascii_case(query))
-            {
-                hits.push(Identity::User(UserId::from_idx(i)));
-            }
-        }
-    }
-    if hits.is_empty() {
-        for (i, u) in t.users.iter().enumerate() {
-            if by_name(u.display_name) {
-                hits.push(Identity::User(UserId::from_idx(i)));
-            }
-        }
-        for (i, a) in t.applications.iter().enumerate() {
-            if by_name(a.name) {
-                hits.push(Identity::Application(AppId::from_idx(i)));
-            }
-        }
-        for (i, g) in t.gateways.iter().enumerate() {
-            if by_name(g.name) {
-                hits.push(Identity::Gateway(GatewayId::from_idx(i)));
-            }
-        }
-    }
-    match hits.len() {
-        0 => Err(QueryError::NoIdentity(query.to_string())),
-        1 => Ok(hits[0]),
-        n => {
-            let examples = hits
-                .iter()
-                .take(5)
-                .map(|&h| crate::resolve::labels::identity_columns(t, h).0.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            Err(QueryError::AmbiguousIdentity {
-                query: query.to_string(),
-                count: n,
-                examples: format!("{examples} (pass an id)"),
-            })
-        }
-    }
+    super::query::find_identity(r.t, query)
 }
 
 fn chain_text(t: &Tenant, chain: &[GroupId]) -> String {
@@ -117,11 +79,12 @@ fn chains_to(r: &Resolver, u: UserId, target: GroupId) -> Vec<String> {
     out
 }
 
-/// Explains `id`. `filter` keeps only entitlements whose id or name equals it.
+/// Explains `id`. `target` keeps only that entitlement (for a group: what the identity gets
+/// through it).
 pub fn explain(
     r: &Resolver,
     id: Identity,
-    filter: Option<&str>,
+    target: Option<Target>,
 ) -> Result<Explanation, QueryError> {
     let t = r.t;
     let mut access = Access::default();
@@ -202,7 +165,7 @@ pub fn explain(
             }
         }
         entries.push(Explained {
-            kind: "ROLE",
+            kind: ExplainKind::Role,
             id: t.s(e.role_id).to_string(),
             title,
             paths,
@@ -248,7 +211,7 @@ pub fn explain(
                 }
             }
             entries.push(Explained {
-                kind: "APPLICATION",
+                kind: ExplainKind::Application,
                 id: t.s(app.id).to_string(),
                 title: format!("application {} ({})", t.s(app.name), e.via.as_str()),
                 paths,
@@ -301,7 +264,7 @@ pub fn explain(
                 continue;
             }
             entries.push(Explained {
-                kind: "DENIED",
+                kind: ExplainKind::Denied,
                 id: t.s(app.id).to_string(),
                 title: format!("application {} (no access)", t.s(app.name)),
                 paths: why,
@@ -315,24 +278,85 @@ pub fn explain(
             .get(&s.scope)
             .map_or("", |x| t.s(t.scopes[x.idx()].name));
         entries.push(Explained {
-            kind: "SCOPE",
+            kind: ExplainKind::Scope,
             id: t.s(s.scope).to_string(),
             title: format!("scope {name} of resource {}", t.s(s.resource)),
             paths: vec!["granted to the application (M7)".into()],
         });
     }
-    if let Some(f) = filter {
-        entries.retain(|e| e.id == f || e.title.contains(f));
+    let mut notes = Vec::new();
+    if let Identity::User(u) = id {
+        let user = &t.users[u.idx()];
+        if (!user.enabled || user.locked) && !access.roles.is_empty() {
+            notes.push(format!(
+                "this user is {}: it cannot sign on now, but keeps the {} role(s) below, and enabling it gives them back at once (see the finding disabled-with-privilege)",
+                if user.enabled { "locked" } else { "disabled" },
+                access.roles.len()
+            ));
+        }
+    }
+    for e in &access.roles {
+        if let Some(role) = e.role.map(|x| &t.roles[x.idx()])
+            && !role.builtin
+            && t.roles.iter().any(|b| b.builtin && t.s(b.name).eq_ignore_ascii_case(t.s(role.name)))
+        {
+            notes.push(format!(
+                "`{}` ({}) is a custom role named like the built-in role: its permissions are its own, not the built-in role's",
+                t.s(role.name),
+                t.s(role.id)
+            ));
+        }
+    }
+    notes.dedup();
+    if let Some(target) = target {
+        let want_id = match target {
+            Target::Role(x) | Target::Scope(x) => t.s(x).to_string(),
+            Target::Application(a) => t.s(t.applications[a.idx()].id).to_string(),
+            Target::Group(g) => t.s(t.groups[g.idx()].id).to_string(),
+        };
+        match target {
+            Target::Group(g) => {
+                let label = format!("group:{}", t.group_label(g));
+                entries.retain(|e| {
+                    e.kind != ExplainKind::Denied && e.paths.iter().any(|p| p.contains(&label))
+                });
+            }
+            _ => entries.retain(|e| e.id == want_id),
+        }
+        if let (Target::Application(a), Identity::User(u)) = (target, id) {
+            let app = &t.applications[a.idx()];
+            let user_env = t.users[u.idx()].env;
+            if app.env != user_env {
+                entries.push(Explained {
+                    kind: ExplainKind::Denied,
+                    id: want_id.clone(),
+                    title: format!("application {} (no access)", t.s(app.name)),
+                    paths: vec![format!(
+                        "the application is in environment {}, the user in environment {}: an application gives access only to users of its own environment (access model M6)",
+                        t.s(t.environments[app.env.idx()].name),
+                        t.s(t.environments[user_env.idx()].name)
+                    )],
+                });
+            } else if AppKind::parse(t.s(app.kind)) == AppKind::Worker && entries.is_empty() {
+                entries.push(Explained {
+                    kind: ExplainKind::Denied,
+                    id: want_id.clone(),
+                    title: format!("application {} (no access)", t.s(app.name)),
+                    paths: vec!["a worker application is not signed on to by users: it is an identity itself (explain it with --identity)".into()],
+                });
+            }
+        }
         if entries.is_empty() {
             return Err(QueryError::NoEntitlement {
                 identity: pid.to_string(),
-                query: f.to_string(),
+                query: target.label(t),
             });
         }
     }
     Ok(Explanation {
         identity: id,
         header,
+        notes,
         entries,
     })
 }
@@ -342,9 +366,12 @@ impl std::fmt::Display for Explanation {
         for h in &self.header {
             writeln!(f, "{h}")?;
         }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
         for e in &self.entries {
             writeln!(f)?;
-            writeln!(f, "{:<11} {}  [{}]", e.kind, e.title, e.id)?;
+            writeln!(f, "{:<11} {}  [{}]", e.kind.as_str(), e.title, e.id)?;
             for p in &e.paths {
                 writeln!(f, "    - {p}")?;
             }
@@ -388,7 +415,7 @@ mod tests {
         let denied = |id: &str| -> String {
             e.entries
                 .iter()
-                .find(|x| x.kind == "DENIED" && x.id == id)
+                .find(|x| x.kind == ExplainKind::Denied && x.id == id)
                 .map(|x| x.paths.join(" | "))
                 .unwrap_or_default()
         };

@@ -7,21 +7,10 @@ pub mod access;
 pub mod closure;
 pub mod csr;
 pub mod explain;
+pub mod filter;
 pub mod labels;
+pub mod query;
 
 pub use access::{Access, AppEnt, Identity, Resolver, RoleEnt, ScopeEnt, Via};
 
-/// Errors of queries against a resolved tenant (an identity or entitlement that cannot be found).
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    #[error("no identity matches `{0}`")]
-    NoIdentity(String),
-    #[error("`{query}` matches {count} identities: {examples}")]
-    AmbiguousIdentity {
-        query: String,
-        count: usize,
-        examples: String,
-    },
-    #[error("identity `{identity}` has no entitlement matching `{query}`")]
-    NoEntitlement { identity: String, query: String },
-}
+pub use query::QueryError;

@@ -663,6 +663,7 @@ fn synth(users: u64, seed: u64, profile: SynthProfile) -> (tempfile::TempDir, Pa
 fn cli_rows(input: &Path) -> Vec<String> {
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["escalation", "-q", "--input"])
         .arg(input)
         .args(["--format", "csv"])

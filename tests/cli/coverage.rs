@@ -13,6 +13,7 @@ const SANDBOX: &str = "0264e7e7-5ac8-5ac5-87df-603dc385a343";
 fn run(args: &[&str], input: &Path) -> (i32, String, String) {
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(args)
         .arg(input)
         .output()
@@ -150,6 +151,7 @@ fn a_snapshot_keeps_the_coverage_it_was_made_from() {
     let snap = tmp.path().join("s.p1g");
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["snapshot", "create", "-q", "--input"])
         .arg(&demo)
         .arg("--out")
@@ -176,6 +178,7 @@ fn an_ingest_writes_every_collection_so_the_reader_sees_no_false_gap() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .env("COLUMNS", "120")
         .env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())

@@ -12,6 +12,7 @@ fn demo() -> PathBuf {
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(args)
         .output()
         .unwrap();

@@ -17,6 +17,7 @@ fn fails(case: &str) -> String {
     let out_file = dir.path().join("access.csv");
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["access", "--input"])
         .arg(bad(case))
         .arg("--out")
@@ -75,6 +76,7 @@ fn a_directory_without_manifest_is_not_an_export() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["summary", "--input"])
         .arg(dir.path())
         .output()
@@ -119,6 +121,7 @@ fn unknown_fields_and_enum_values_are_tolerated_and_counted() {
     w.finish(&ManifestFile::new()).unwrap();
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["access", "--input"])
         .arg(&dest)
         .output()

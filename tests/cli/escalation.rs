@@ -14,6 +14,7 @@ fn fixture() -> PathBuf {
 fn p1graph(args: &[&str]) -> (bool, String, String) {
     let out = Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(args)
         .arg("--input")
         .arg(fixture())
@@ -154,7 +155,7 @@ fn who_can_unknown_role_or_scope_lists_close_matches() {
     let (ok, _, err) = p1graph(&["who-can", "--role", "Enviroment Admin"]);
     assert!(!ok);
     assert!(err.contains("no role matches `Enviroment Admin`"), "{err}");
-    assert!(err.contains("close matches: Environment Admin"), "{err}");
+    assert!(err.contains("did you mean: Environment Admin"), "{err}");
     let (ok, _, err) = p1graph(&["who-can", "--role", "r-ida", "--scope", "ENVIRONMENT:Prd"]);
     assert!(!ok);
     assert!(err.contains("no scope matches"), "{err}");
@@ -186,6 +187,7 @@ fn analyze_writes_escalation_csv_and_counts_tier_zero_reach() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(["analyze", "-q", "--input"])
         .arg(fixture())
         .arg("--out")
@@ -244,6 +246,7 @@ fn keyed(csv_text: &str) -> std::collections::BTreeMap<[String; 5], u32> {
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(args)
         .output()
         .expect("runs");

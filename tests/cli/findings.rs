@@ -136,6 +136,7 @@ fn full(dir: &Path) -> PathBuf {
 fn findings(input: &Path, extra: &[&str]) -> std::process::Output {
     Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(["findings", "-q", "--input"])
         .arg(input)
         .args(extra)
@@ -327,6 +328,7 @@ fn findings_exceptions_suppress_and_report_expired_and_stale() {
     std::fs::write(&ex, EXCEPTIONS).expect("write");
     let o = Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(["findings", "--input"])
         .arg(&input)
         .arg("--exceptions")
@@ -405,9 +407,10 @@ fn findings_table_counts_per_rule() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     for rule in ["admin-without-mfa", "open-application", "nesting-cycle"] {
+        // The "rules fired" block: severity, rule, count.
         let counted = text.lines().any(|l| {
-            let mut w = l.split_whitespace();
-            w.next() == Some(rule) && w.next() == Some("1") && w.next().is_none()
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.len() == 3 && w[1] == rule && w[2] == "1"
         });
         assert!(counted, "no count line for {rule}:\n{text}");
     }

@@ -17,6 +17,7 @@ const PROD_ENV: &str = "82297299-7726-57b4-9d76-d6cc42861095";
 /// `p1graph access -q --input PATH`: the CSV bytes.
 fn access_export(input: &Path) -> Vec<u8> {
     let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .env("COLUMNS", "120")
         .args(["access", "-q", "--input"])
         .arg(input)
         .output()
@@ -36,7 +37,8 @@ fn cmd(mock: &MockPingOne, out: &Path) -> Command {
 /// `p1graph ingest` against the mock: the worker in `env`, the secret in the environment, the
 /// mock's hosts, everything else left to the caller.
 fn ingest_cmd(mock: &MockPingOne, env: &str, out: &Path) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"));
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .env("COLUMNS", "120");
     c.env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())

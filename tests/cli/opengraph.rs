@@ -15,6 +15,7 @@ fn demo() -> PathBuf {
 fn run(args: &[&str]) -> std::process::Output {
     Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(args)
         .output()
         .unwrap()

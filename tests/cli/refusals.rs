@@ -20,6 +20,7 @@ fn mini() -> PathBuf {
 fn p1graph(args: &[&str]) -> Output {
     Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(args)
         .output()
         .unwrap()
@@ -183,6 +184,7 @@ fn diff_refuses_two_organizations_unless_forced_and_warns_when_old_is_newer() {
 /// `p1graph ingest` against `mock`, writing `out`.
 fn ingest(mock: &MockPingOne, out: &Path, extra: &[&str]) -> Output {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .env("COLUMNS", "120")
         .env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())
@@ -415,6 +417,7 @@ fn ctrl_c_leaves_no_temporary_and_no_empty_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("big/tenant");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
+        .env("COLUMNS", "120")
         .args(["synth", "-q", "--users", "3000000", "--out", s(&out)])
         .spawn()
         .unwrap();

@@ -210,6 +210,7 @@ fn write_export(dest: &Path, state: State) {
 
 fn p1graph() -> Command {
     Command::cargo_bin("p1graph").expect("binary")
+        .env("COLUMNS", "120")
 }
 
 /// Runs `p1graph` and returns (exit code, stdout, stderr).

@@ -47,6 +47,7 @@ fn check(case: &str) {
     let dir = fixture(case);
     let out = Command::cargo_bin("p1graph")
         .expect("binary")
+        .env("COLUMNS", "120")
         .args(["access", "-q", "--input"])
         .arg(&dir)
         .output()

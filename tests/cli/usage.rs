@@ -42,6 +42,7 @@ fn usage_lists_unused_privileged_roles_of_the_demo_once_every_environment_is_obs
     let demo = crate::support::observed_demo(tmp.path());
     let out = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["usage", "-q", "--unused", "--format", "csv", "--input"])
         .arg(&demo)
         .output()
@@ -52,6 +53,7 @@ fn usage_lists_unused_privileged_roles_of_the_demo_once_every_environment_is_obs
     // exactly the holders the unused-admin-role rule names
     let f = Command::cargo_bin("p1graph")
         .unwrap()
+        .env("COLUMNS", "120")
         .args(["findings", "-q", "--rule", "unused-admin-role", "--input"])
         .arg(&demo)
         .output()
@@ -74,6 +76,7 @@ fn usage_never_calls_a_role_unused_while_an_environment_is_unobserved() {
     let run = |args: &[&str]| {
         let out = Command::cargo_bin("p1graph")
             .unwrap()
+        .env("COLUMNS", "120")
             .args(args)
             .arg(&demo)
             .output()

@@ -44,7 +44,8 @@ use crate::model::*;
 use crate::resolve::csr::Csr;
 use crate::resolve::{Access, Identity, Resolver};
 
-pub use query::{AttackQueryError, WhoCanRow, find_role, find_scope, who_can};
+pub use crate::resolve::query::{find_role, find_scope};
+pub use query::{WhoCanRow, who_can};
 pub use search::{Escalation, Escalations, Gain, Gained, Search, gains_of};
 
 /// A privilege: one ROLE entitlement (role id, scope type, scope id).
