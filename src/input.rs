@@ -18,6 +18,12 @@ pub enum InputError {
     Snapshot(#[from] crate::snapshot::SnapshotError),
     #[error(transparent)]
     Previous(#[from] crate::usage::PreviousError),
+    #[error("cannot read `{path}` to digest it")]
+    Digest {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl InputError {
@@ -29,6 +35,7 @@ impl InputError {
             InputError::Read(e) => e.help(),
             InputError::Snapshot(e) => e.help(),
             InputError::Previous(e) => e.help(),
+            InputError::Digest { .. } => None,
         }
     }
 }
@@ -61,4 +68,63 @@ pub fn snapshot_from_export(
         crate::usage::carry_forward(&mut tenant, &prev.usage, |s| prev.strings.resolve(s));
     }
     Ok(crate::snapshot::save(&tenant, out)?)
+}
+
+/// The SHA-256 of an input, as lowercase hex, for provenance: of the file for a snapshot; for an
+/// export directory, of the sorted list of `relative/path NUL sha256(content) LF` over every
+/// regular file below it, so that the digest names the content, not the order a file system
+/// lists it in.
+pub fn digest(path: &Path) -> Result<String, InputError> {
+    use sha2::{Digest, Sha256};
+    let err = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| InputError::Digest { path: p, source }
+    };
+    fn hash_file(p: &Path) -> std::io::Result<[u8; 32]> {
+        let mut h = Sha256::new();
+        let mut f = std::fs::File::open(p)?;
+        std::io::copy(&mut f, &mut h)?;
+        Ok(h.finalize().into())
+    }
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+    if !path.is_dir() {
+        return Ok(hex(&hash_file(path).map_err(err(path))?));
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(err(&dir))? {
+            let entry = entry.map_err(err(&dir))?;
+            let ft = entry.file_type().map_err(err(&entry.path()))?;
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if ft.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    let mut lines: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(path)
+                .unwrap_or(&p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, p)
+        })
+        .collect();
+    lines.sort();
+    let mut h = Sha256::new();
+    for (rel, p) in &lines {
+        h.update(rel.as_bytes());
+        h.update([0]);
+        h.update(hex(&hash_file(p).map_err(err(p))?).as_bytes());
+        h.update(b"\n");
+    }
+    Ok(hex(&h.finalize()))
 }

@@ -1,6 +1,5 @@
 //! `p1graph diff OLD NEW`: what changed in effective access, findings and entities.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{Globals, load_input};
@@ -29,6 +28,15 @@ pub struct Args {
     /// Compare two different organizations anyway (every entity then reads as added/removed).
     #[arg(long)]
     pub force: bool,
+    /// Keep the findings present on both sides (left out by default: a diff is what changed).
+    #[arg(long)]
+    pub include_unchanged: bool,
+    /// Exit 1 when a new finding or a gained escalation is at or above this severity, or any
+    /// privileged access was gained: a gate for CI.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<crate::findings::Severity>,
+    #[command(flatten)]
+    pub rows: super::LimitArgs,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
@@ -56,21 +64,46 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
             a.new.display()
         );
     }
-    let d = diff(&old, &new);
-    let format = a
-        .format
-        .unwrap_or(if a.out.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Csv
-        });
+    let mut d = diff(&old, &new);
+    if !a.include_unchanged {
+        d = d.without_unchanged();
+    }
+    let format = a.format.unwrap_or(if super::to_terminal(a.out.as_deref()) {
+        Format::Table
+    } else {
+        Format::Csv
+    });
     let bytes = match format {
         Format::Csv => d.to_csv(),
-        Format::Json => d.to_json(),
-        Format::Table => d.to_table().into_bytes(),
+        Format::Json => d.to_json()?,
+        Format::Table => d
+            .to_table(a.rows.limit(50), crate::report::table::terminal_width())
+            .into_bytes(),
     };
     let mut out = crate::report::Output::create(a.out.as_deref())?;
     out.write_all(&bytes)?;
     out.finish()?;
+    if let Some(level) = a.fail_on {
+        let failing = d.failing(level);
+        if !failing.is_empty() {
+            let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+            for r in &failing {
+                let k = if r.rule.is_empty() {
+                    format!("{} {}", r.category, r.change)
+                } else {
+                    r.rule.to_string()
+                };
+                *per.entry(k).or_default() += 1;
+            }
+            let parts: Vec<String> = per.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            eprintln!(
+                "failing (--fail-on {}): {} change(s): {}",
+                level.as_str(),
+                failing.len(),
+                parts.join(", ")
+            );
+            return Ok(1);
+        }
+    }
     Ok(0)
 }

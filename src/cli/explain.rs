@@ -296,8 +296,8 @@ fn holders(
                 let _ = writeln!(
                     s,
                     "\nwho can obtain it through attack paths: p1graph who-can --input {} --role {}",
-                    shell_word(&input.display().to_string()),
-                    shell_word(name)
+                    super::analyze::shell_word(&input.display().to_string()),
+                    super::analyze::shell_word(name)
                 );
             }
             out.write_all(s.as_bytes())?;
@@ -382,18 +382,5 @@ fn group_grants(r: &Resolver, g: crate::model::GroupId, s: &mut String) {
     for l in grants {
         s.push_str(&l);
         s.push('\n');
-    }
-}
-
-/// `word` quoted for a POSIX shell when it needs to be.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use super::access::{RowBuf, RowFormat};
+use super::table::{Column, Table};
 use crate::findings::{self, Finding, Severity};
 use crate::model::*;
 use crate::resolve::{Access, Identity, Resolver};
@@ -46,6 +47,8 @@ pub struct DiffRow {
     pub entitlement_name: String,
     pub scope_type: String,
     pub scope_id: String,
+    /// The scope's name (organization, environment, population, application or group).
+    pub scope_name: String,
     /// The access path, the finding's detail, or what changed.
     pub detail: String,
     /// Sort key, lower first: 0 a new path to Organization or Environment Admin, 1 new
@@ -62,8 +65,21 @@ pub struct Diff {
     pub rows: Vec<DiffRow>,
 }
 
+/// A severity from its text.
+fn severity_of(s: &str) -> Option<Severity> {
+    [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+}
+
 /// The header of the CSV form.
-pub const DIFF_HEADER: &str = "category,change,severity,rule,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,detail";
+pub const DIFF_HEADER: &str = "category,change,severity,rule,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,detail";
 
 /// Key of an access row: identity and entitlement.
 type AccessKey = (String, String, String, String, String, String);
@@ -71,6 +87,7 @@ type AccessKey = (String, String, String, String, String, String);
 struct AccessInfo {
     identity_name: String,
     entitlement_name: String,
+    scope_name: String,
     path: String,
     privileged: bool,
 }
@@ -97,6 +114,7 @@ fn parse_rows(t: &Tenant, bytes: &[u8]) -> BTreeMap<AccessKey, AccessInfo> {
             AccessInfo {
                 identity_name: f(2),
                 entitlement_name: f(7),
+                scope_name: f(10),
                 path: f(13),
                 privileged,
             },
@@ -211,6 +229,7 @@ fn row(
         entitlement_name: String::new(),
         scope_type: String::new(),
         scope_id: String::new(),
+        scope_name: String::new(),
         detail: String::new(),
         priority,
     }
@@ -222,6 +241,7 @@ type GainKey = (String, String, String, String, String);
 struct GainInfo {
     identity_name: String,
     role_name: String,
+    scope_name: String,
     steps: u32,
     path: String,
     tier_zero: bool,
@@ -253,6 +273,7 @@ fn gains(
                 role_name: p
                     .role
                     .map_or(String::new(), |x| t.s(t.roles[x.idx()].name).to_string()),
+                scope_name: t.scope_target_name(p.scope).unwrap_or("").to_string(),
                 steps: e.steps,
                 path,
                 tier_zero: t.is_tier_zero_role(p.role),
@@ -284,6 +305,7 @@ fn escalation_changes(
         r.entitlement_name = v.role_name.clone();
         r.scope_type = k.3.clone();
         r.scope_id = k.4.clone();
+        r.scope_name = v.scope_name.clone();
         r.detail = format!(
             "{} step{}: {}",
             v.steps,
@@ -397,6 +419,7 @@ fn access_row_changes(
         r.entitlement_name = v.entitlement_name.clone();
         r.scope_type = k.4.clone();
         r.scope_id = k.5.clone();
+        r.scope_name = v.scope_name.clone();
         r.detail = v.path.clone();
         rows.push(r);
     };
@@ -422,9 +445,11 @@ fn finding_changes(old: &[Finding], new: &[Finding], rows: &mut Vec<DiffRow>) {
         r.identity_name = f.identity_name.clone();
         r.entitlement_type = f.entitlement_type.clone();
         r.entitlement_id = f.entitlement_id.clone();
+        r.entitlement_name = f.entitlement_name.clone();
         r.rule = f.rule;
         r.scope_type = f.scope_type.clone();
         r.scope_id = f.scope_id.clone();
+        r.scope_name = f.scope_name.clone();
         r.detail = f.detail.clone();
         rows.push(r);
     };
@@ -534,6 +559,7 @@ fn entity_changes(old: &Tenant, new: &Tenant, rows: &mut Vec<DiffRow>) {
         r.entitlement_name = t.role_name(a).to_string();
         r.scope_type = t.scope_kind_str(a.scope.kind).to_string();
         r.scope_id = t.s(a.scope.id).to_string();
+        r.scope_name = t.scope_target_name(a.scope).unwrap_or("").to_string();
         r.detail = format!("assignment {}", t.s(a.id));
         r
     };
@@ -631,6 +657,7 @@ impl Diff {
                     &r.entitlement_name,
                     &r.scope_type,
                     &r.scope_id,
+                    &r.scope_name,
                     &r.detail,
                 ],
                 &mut out,
@@ -640,15 +667,35 @@ impl Diff {
     }
 
     /// The JSON form: an array of row objects.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(&self.rows).unwrap_or_else(|_| b"[]".to_vec());
-        out.push(b'\n');
-        out
+    pub fn to_json(&self) -> Result<Vec<u8>, super::output::OutputError> {
+        super::json::pretty_named(&self.rows, "the diff")
     }
 
-    /// A table for people: counts first, then every change but the unchanged findings, most
-    /// severe first.
-    pub fn to_table(&self) -> String {
+    /// Drops the unchanged findings (what `diff` does unless `--include-unchanged`).
+    pub fn without_unchanged(mut self) -> Diff {
+        self.rows.retain(|r| r.change != "unchanged");
+        self
+    }
+
+    /// The changes `--fail-on LEVEL` fails on: new findings, gained escalations at or above
+    /// `level`, and any gained privileged access (a privileged role is a change a reviewer must
+    /// see whatever the level).
+    pub fn failing(&self, level: Severity) -> Vec<&DiffRow> {
+        self.rows
+            .iter()
+            .filter(|r| match (r.category, r.change) {
+                ("finding", "new") | ("escalation", "gained") => {
+                    severity_of(r.severity).is_some_and(|s| s.at_least(level))
+                }
+                ("access", "gained") => r.severity == "high",
+                _ => false,
+            })
+            .collect()
+    }
+
+    /// A table for people: counts first, then the changes (never the unchanged findings), most
+    /// important first, at most `limit` of them, fitted to `width`.
+    pub fn to_table(&self, limit: Option<usize>, width: usize) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -690,45 +737,71 @@ impl Diff {
             self.count("membership", "removed"),
             self.count("application", "changed"),
         );
-        for r in self.rows.iter().filter(|r| r.change != "unchanged") {
-            let who = if r.identity_id.is_empty() {
-                String::new()
+        let mut table = Table::new(vec![
+            Column::keep("SEVERITY"),
+            Column::keep("CATEGORY"),
+            Column::keep("CHANGE"),
+            Column::shrink("IDENTITY", 12),
+            Column::shrink("WHAT", 16),
+            Column::shrink("DETAIL", 24),
+        ]);
+        let changes: Vec<&DiffRow> = self.rows.iter().filter(|r| r.change != "unchanged").collect();
+        let shown = limit.unwrap_or(usize::MAX).min(changes.len());
+        for r in &changes[..shown] {
+            let who = if r.identity_name.is_empty() {
+                &r.identity_id
             } else {
-                format!(
-                    "{} {} ({})",
-                    r.identity_type, r.identity_name, r.identity_id
-                )
+                &r.identity_name
             };
-            let what = if r.entitlement_id.is_empty() {
-                String::new()
+            let ent = if r.entitlement_name.is_empty() {
+                &r.entitlement_id
             } else {
-                let name = if r.entitlement_name.is_empty() {
-                    &r.entitlement_id
-                } else {
-                    &r.entitlement_name
-                };
-                format!(" {} {}", r.entitlement_type, name)
+                &r.entitlement_name
             };
-            let scope = if r.scope_id.is_empty() {
-                String::new()
+            let scope = if r.scope_name.is_empty() {
+                &r.scope_id
             } else {
-                format!(" at {} {}", r.scope_type, r.scope_id)
+                &r.scope_name
             };
-            let rule = if r.rule.is_empty() {
-                String::new()
-            } else {
-                format!("[{}] ", r.rule)
-            };
-            let _ = write!(
-                s,
-                "\n{:<9}{:<16}{:<11}{rule}{who}{what}{scope}",
-                r.severity, r.category, r.change
-            );
-            if !r.detail.is_empty() {
-                let _ = write!(s, "\n    {}", r.detail);
+            let mut what = String::new();
+            if !r.rule.is_empty() {
+                let _ = write!(what, "[{}] ", r.rule);
             }
+            if !ent.is_empty() {
+                let _ = write!(what, "{} {ent}", r.entitlement_type.to_lowercase());
+            }
+            if !scope.is_empty() {
+                let _ = write!(what, " @ {} {scope}", r.scope_type.to_lowercase());
+            }
+            table.row([
+                r.severity.to_string(),
+                r.category.to_string(),
+                r.change.to_string(),
+                who.to_string(),
+                what.trim().to_string(),
+                r.detail.clone(),
+            ]);
+        }
+        if changes.is_empty() {
+            s.push_str("\nno changes\n");
+            return s;
         }
         s.push('\n');
+        s.push_str(&table.render(width));
+        if shown < changes.len() {
+            let _ = writeln!(
+                s,
+                "\nshowing {shown} of {} changes (most important first); --all shows every one, --format csv writes them all",
+                changes.len()
+            );
+        }
+        if table.cut > 0 {
+            let _ = writeln!(
+                s,
+                "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
+                table.cut
+            );
+        }
         s
     }
 }
@@ -885,11 +958,12 @@ mod tests {
             back.count("escalation", "lost"),
             d.count("escalation", "gained")
         );
-        let table = d.to_table();
+        let table = d.to_table(None, 200);
+        // The first change under the table's header line.
         let first = table
             .lines()
             .skip_while(|l| !l.is_empty())
-            .nth(1)
+            .nth(2)
             .unwrap_or("");
         assert!(
             first.starts_with("critical")
@@ -900,7 +974,7 @@ mod tests {
         let csv = String::from_utf8(d.to_csv()).unwrap();
         assert!(csv.starts_with(DIFF_HEADER));
         assert_eq!(csv.lines().count(), d.rows.len() + 1);
-        let json: serde_json::Value = serde_json::from_slice(&d.to_json()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&d.to_json().unwrap()).unwrap();
         assert_eq!(json.as_array().map(|a| a.len()), Some(d.rows.len()));
 
         // The reverse direction undoes each change.
@@ -952,7 +1026,7 @@ mod snapshots {
         let old = demo();
         let (new, _, _) = changed(&old);
         let d = super::diff(&old, &new);
-        insta::assert_snapshot!("diff_table", d.to_table());
+        insta::assert_snapshot!("diff_table", d.to_table(None, 160));
         insta::assert_snapshot!("diff_csv", String::from_utf8(d.to_csv()).unwrap());
     }
 }

@@ -191,26 +191,29 @@ pub fn to_table(t: &Tenant, findings: &[Finding], notes: &TableNotes, o: TableOp
         Column::keep("SEVERITY"),
         Column::keep("RULE"),
         Column::shrink("IDENTITY", 12),
-        Column::shrink("ENTITLEMENT", 12),
-        Column::shrink("SCOPE", 12),
-        Column::shrink("DETAIL", 20),
+        Column::shrink("ENTITLEMENT @ SCOPE", 16),
+        Column::shrink("DETAIL", 24),
     ]);
     for f in &ranked[..shown] {
-        let ent = if f.entitlement_type.is_empty() {
-            String::new()
-        } else {
-            format!(
+        let ent = match (f.entitlement_type.is_empty(), f.scope_type.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => scope_cell(f, o.ids),
+            (false, true) => format!(
                 "{} {}",
                 f.entitlement_type.to_lowercase(),
                 named(&f.entitlement_name, &f.entitlement_id, o.ids)
-            )
+            ),
+            (false, false) => format!(
+                "{} @ {}",
+                named(&f.entitlement_name, &f.entitlement_id, o.ids),
+                scope_cell(f, o.ids)
+            ),
         };
         table.row([
             f.severity.as_str().to_string(),
             f.rule.to_string(),
             named(&f.identity_name, &f.identity_id, o.ids).to_string(),
             ent,
-            scope_cell(f, o.ids),
             f.detail.clone(),
         ]);
     }

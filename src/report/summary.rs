@@ -235,3 +235,68 @@ impl std::fmt::Display for Summary {
         f.write_str(&s)
     }
 }
+
+/// `summary.json` beside the main job's CSVs: what was analysed, how, and what came out, so a
+/// report can be traced to its input and reproduced. Deterministic: the same input and options
+/// give the same file (no run time; the file's own time says when).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunRecord {
+    pub tool: &'static str,
+    pub tool_version: &'static str,
+    pub access_model_version: u32,
+    pub input: InputRecord,
+    pub organization_id: String,
+    pub organization: String,
+    pub captured_at: String,
+    pub as_of: String,
+    pub thresholds: Thresholds,
+    /// Collections that were not collected (M10), as `path (status)`.
+    pub coverage_gaps: Vec<String>,
+    pub exceptions: Option<ExceptionsRecord>,
+    pub counts: Counts,
+    /// The tenant's shape, as `p1graph summary --format json` gives it.
+    pub summary: Summary,
+    pub outputs: Vec<String>,
+}
+
+/// Where the input came from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputRecord {
+    pub path: String,
+    /// `snapshot` or `export`.
+    pub kind: &'static str,
+    /// See [`crate::input::digest`].
+    pub sha256: String,
+}
+
+/// The judgement thresholds of the run (access model M9).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Thresholds {
+    pub dormant_days: i64,
+    pub usage_days: i64,
+    pub min_severity: Option<String>,
+    pub fail_on: Option<String>,
+}
+
+/// The exceptions file and what it did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExceptionsRecord {
+    pub path: String,
+    pub sha256: String,
+    pub suppressed: usize,
+    pub expired: usize,
+    pub stale: usize,
+}
+
+/// What the run produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Counts {
+    pub identities: u64,
+    pub access_rows: u64,
+    pub findings: usize,
+    pub findings_by_severity: BTreeMap<String, usize>,
+    pub findings_by_rule: BTreeMap<String, usize>,
+    pub escalation_rows: u64,
+    /// Identities that can reach Organization or Environment Admin through attack paths.
+    pub tier_zero_reachable: usize,
+}
