@@ -66,7 +66,19 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                 }
                 None => None,
             };
-            identity(&r, id, target, a.format)
+            let mut note = None;
+            if let (Some(e), Some(chosen)) = (a.entitlement.as_deref(), target)
+                && let Err(crate::resolve::QueryError::Ambiguous { candidates, .. }) =
+                    find_entitlement(&t, e)
+            {
+                note = Some(format!(
+                    "`{e}` names {} things ({}); this answer is about {}, the one this identity holds; ask with the id for another",
+                    candidates.len(),
+                    candidates.join("; "),
+                    chosen.label(&t)
+                ));
+            }
+            identity(&r, id, target, a.format, note)
         }
         None => match a.entitlement.as_deref() {
             Some(e) => holders(&r, find_entitlement(&t, e)?, a.format, &a.input),
@@ -81,9 +93,11 @@ fn identity(
     id: crate::resolve::Identity,
     target: Option<Target>,
     format: Format,
+    note: Option<String>,
 ) -> Result<u8, Error> {
     let t = r.t;
-    let e = explain(r, id, target)?;
+    let mut e = explain(r, id, target)?;
+    e.notes.extend(note);
     let graph = AttackGraph::build(r);
     let mut gains = gains_of(&graph, id);
     match target {
@@ -107,7 +121,13 @@ fn identity(
             } else {
                 let _ = writeln!(s, "\nfindings ({}):", found.len());
                 for f in &found {
-                    let _ = writeln!(s, "  {:<8} {:<24} {}", f.severity.as_str(), f.rule, f.detail);
+                    let _ = writeln!(
+                        s,
+                        "  {:<8} {:<24} {}",
+                        f.severity.as_str(),
+                        f.rule,
+                        f.detail
+                    );
                 }
             }
             if gains.is_empty() {
@@ -268,18 +288,9 @@ fn holders(
             }
             if let Target::Group(gid) = target {
                 group_grants(r, gid, &mut s);
-                let _ = writeln!(
-                    s,
-                    "\nto its members ({} row(s) through it):",
-                    lines.len()
-                );
+                let _ = writeln!(s, "\nto its members ({} row(s) through it):", lines.len());
             } else {
-                let _ = writeln!(
-                    s,
-                    "{}: {} holder row(s)\n",
-                    target.label(t),
-                    lines.len()
-                );
+                let _ = writeln!(s, "{}: {} holder row(s)\n", target.label(t), lines.len());
             }
             for l in &lines {
                 s.push_str(l);

@@ -56,7 +56,9 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         FindingsFormat::Csv
     });
     if a.by.is_some() && a.export.columns.is_some() {
-        return Err(Error::usage("--columns applies to the findings export, not --by identity"));
+        return Err(Error::usage(
+            "--columns applies to the findings export, not --by identity",
+        ));
     }
     let columns = super::columns(
         a.export.columns.as_deref(),
@@ -94,7 +96,10 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     }
     let opts = TableOptions {
         color: g.color(terminal),
-        limit: a.rows.limit(DEFAULT_LIMIT),
+        // Enough rows for a few findings of every rule that fired, whatever their severity.
+        limit: a
+            .rows
+            .limit(DEFAULT_LIMIT.max(rank::PER_RULE_FIRST * rank::rules_fired(&found).len())),
         ids: a.rows.ids,
         width: terminal_width(),
     };

@@ -84,6 +84,31 @@ pub fn to_terminal(out: Option<&Path>) -> bool {
     out.is_none() && std::io::stdout().is_terminal()
 }
 
+/// `--format` of commands whose natural output is text: `text` for a person, `json` for a
+/// program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Writes `text` or `value` as JSON to standard output, as `format` says.
+pub fn print_text_or_json<T: serde::Serialize + ?Sized>(
+    format: TextFormat,
+    text: impl FnOnce() -> String,
+    value: &T,
+) -> Result<(), Error> {
+    let bytes = match format {
+        TextFormat::Text => text().into_bytes(),
+        TextFormat::Json => crate::report::json::pretty(value)?,
+    };
+    let mut out = crate::report::Output::create(None)?;
+    out.write_all(&bytes)?;
+    out.finish()?;
+    Ok(())
+}
+
 /// The rows shown in a table: `--limit N` (default `default`), or all with `--all`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
@@ -152,7 +177,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.globals;
     init_logging(g.verbose);
     if g.color == ColorChoice::Never
-        || (g.color == ColorChoice::Auto && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
+        || (g.color == ColorChoice::Auto
+            && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
     {
         console::set_colors_enabled(false);
         console::set_colors_enabled_stderr(false);

@@ -49,6 +49,8 @@ pub struct StartArgs {
 pub struct StatusArgs {
     /// The campaign directory.
     pub campaign: PathBuf,
+    #[arg(long, value_enum, default_value_t = super::TextFormat::Text)]
+    pub format: super::TextFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +71,9 @@ pub struct PlanArgs {
     /// The campaign's input, when it moved since the campaign started (its hash must match).
     #[arg(long, short)]
     pub input: Option<PathBuf>,
+    /// Plan although some rows have no decision yet (they are left as they are).
+    #[arg(long)]
+    pub allow_pending: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +86,34 @@ pub struct VerifyArgs {
     /// Exit 1 unless every revoke was applied.
     #[arg(long)]
     pub fail_unless_applied: bool,
+    /// Verify although some rows have no decision yet.
+    #[arg(long)]
+    pub allow_pending: bool,
+}
+
+/// A campaign whose reviewers have not finished is refused by `plan` and `verify`, unless
+/// `--allow-pending`: a plan made from half a review looks complete to whoever runs it.
+fn require_decided(c: &review::sheet::Campaign, allow: bool) -> Result<(), Error> {
+    let p = c.progress();
+    if p.pending == 0 || allow {
+        return Ok(());
+    }
+    let open: Vec<String> = c
+        .sheets
+        .iter()
+        .filter(|s| s.progress.pending > 0)
+        .take(5)
+        .map(|s| format!("{} ({} pending)", s.entry.file, s.progress.pending))
+        .collect();
+    Err(Error::Usage {
+        message: format!(
+            "{} of {} rows have no decision yet: {}",
+            p.pending,
+            p.rows,
+            open.join(", ")
+        ),
+        help: Some("finish the sheets (`p1graph review status` shows what is left), or pass --allow-pending to leave undecided rows as they are".into()),
+    })
 }
 
 /// Writes to standard output; a closed pipe is an error `main` treats as success.
@@ -181,7 +214,35 @@ fn progress_text(c: &review::Campaign) -> String {
 
 fn status(a: StatusArgs) -> Result<u8, Error> {
     let c = review::sheet::read_campaign(&a.campaign)?;
-    say(&progress_text(&c))?;
+    #[derive(serde::Serialize)]
+    struct Sheet<'a> {
+        file: &'a str,
+        #[serde(flatten)]
+        progress: review::sheet::Progress,
+    }
+    #[derive(serde::Serialize)]
+    struct Status<'a> {
+        campaign: &'a str,
+        by: &'a str,
+        sheets: Vec<Sheet<'a>>,
+        overall: review::sheet::Progress,
+        problems: Vec<String>,
+    }
+    let doc = Status {
+        campaign: &c.manifest.campaign_id,
+        by: c.manifest.options.by.as_str(),
+        sheets: c
+            .sheets
+            .iter()
+            .map(|s| Sheet {
+                file: &s.entry.file,
+                progress: s.progress,
+            })
+            .collect(),
+        overall: c.progress(),
+        problems: c.problems.iter().map(|p| p.to_string()).collect(),
+    };
+    super::print_text_or_json(a.format, || progress_text(&c), &doc)?;
     c.require_valid()?;
     Ok(0)
 }
@@ -210,6 +271,7 @@ fn original_input(
 
 fn plan(a: PlanArgs, g: &Globals) -> Result<u8, Error> {
     let c = review::sheet::read_campaign(&a.campaign)?.require_valid()?;
+    require_decided(&c, a.allow_pending)?;
     let t = original_input(&c.manifest, a.input.as_deref(), g)?;
     let p = review::build_plan(&c, &t);
     let bytes = match a.format {
@@ -224,6 +286,7 @@ fn plan(a: PlanArgs, g: &Globals) -> Result<u8, Error> {
 
 fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
     let c = review::sheet::read_campaign(&a.campaign)?.require_valid()?;
+    require_decided(&c, a.allow_pending)?;
     let t = load_input(&a.input, g)?;
     let input = InputInfo::of(&a.input, t.manifest.captured_at)?;
     let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;

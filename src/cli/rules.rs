@@ -4,9 +4,35 @@ use crate::Error;
 use crate::findings::registry;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[arg(long, value_enum, default_value_t = super::TextFormat::Text)]
+    pub format: super::TextFormat,
+}
 
-pub fn run(_a: Args) -> Result<u8, Error> {
+/// A rule as `rules --format json` lists it.
+#[derive(serde::Serialize)]
+struct RuleDoc {
+    id: &'static str,
+    severity: &'static str,
+    needs_activities: bool,
+    explanation: &'static str,
+}
+
+pub fn run(a: Args) -> Result<u8, Error> {
+    let docs: Vec<RuleDoc> = registry()
+        .iter()
+        .map(|r| RuleDoc {
+            id: r.id(),
+            severity: r.severity().as_str(),
+            needs_activities: r.needs_activities(),
+            explanation: r.explanation(),
+        })
+        .collect();
+    super::print_text_or_json(a.format, text, &docs)?;
+    Ok(0)
+}
+
+fn text() -> String {
     let mut s = String::new();
     for r in registry() {
         s.push_str(&format!(
@@ -22,10 +48,7 @@ pub fn run(_a: Args) -> Result<u8, Error> {
         s.push_str(&textwrap(r.explanation(), 96, "    "));
         s.push('\n');
     }
-    let mut out = crate::report::Output::create(None)?;
-    out.write_all(s.as_bytes())?;
-    out.finish()?;
-    Ok(0)
+    s
 }
 
 fn textwrap(text: &str, width: usize, indent: &str) -> String {

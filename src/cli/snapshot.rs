@@ -30,6 +30,8 @@ pub struct CreateArgs {
 pub struct InfoArgs {
     /// The snapshot file.
     pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = super::TextFormat::Text)]
+    pub format: super::TextFormat,
 }
 
 pub fn run(c: Command, g: &Globals) -> Result<u8, Error> {
@@ -49,9 +51,7 @@ pub fn run(c: Command, g: &Globals) -> Result<u8, Error> {
         }
         Command::Info(a) => {
             let info = crate::snapshot::info(&a.file)?;
-            let mut out = crate::report::Output::create(None)?;
-            out.write_all(info.to_string().as_bytes())?;
-            out.finish()?;
+            super::print_text_or_json(a.format, || info.to_string(), &info)?;
             Ok(0)
         }
     }

@@ -137,7 +137,8 @@ pub fn by_identity(found: &[Finding]) -> Vec<IdentityRisk> {
             e.broadest_scope = f.scope_type.clone();
         }
     }
-    let severity_of: BTreeMap<&str, Severity> = found.iter().map(|f| (f.rule, f.severity)).collect();
+    let severity_of: BTreeMap<&str, Severity> =
+        found.iter().map(|f| (f.rule, f.severity)).collect();
     let mut v: Vec<IdentityRisk> = m.into_values().collect();
     for r in &mut v {
         r.rules
@@ -148,7 +149,11 @@ pub fn by_identity(found: &[Finding]) -> Vec<IdentityRisk> {
             .cmp(&b.worst)
             .then_with(|| b.counts.cmp(&a.counts))
             .then_with(|| breadth(&a.broadest_scope).cmp(&breadth(&b.broadest_scope)))
-            .then_with(|| a.identity_name.to_lowercase().cmp(&b.identity_name.to_lowercase()))
+            .then_with(|| {
+                a.identity_name
+                    .to_lowercase()
+                    .cmp(&b.identity_name.to_lowercase())
+            })
             .then_with(|| a.identity_id.cmp(&b.identity_id))
     });
     v
@@ -180,12 +185,27 @@ mod tests {
     fn a_noisy_rule_does_not_hide_a_quiet_one() {
         let t = Tenant::default();
         let mut found: Vec<Finding> = (0..50)
-            .map(|i| f("admin-without-mfa", Severity::High, &format!("u{i:02}"), "ENVIRONMENT"))
+            .map(|i| {
+                f(
+                    "admin-without-mfa",
+                    Severity::High,
+                    &format!("u{i:02}"),
+                    "ENVIRONMENT",
+                )
+            })
             .collect();
-        found.push(f("over-privileged-worker", Severity::High, "zz-worker", "ENVIRONMENT"));
+        found.push(f(
+            "over-privileged-worker",
+            Severity::High,
+            "zz-worker",
+            "ENVIRONMENT",
+        ));
         let r = ranked(&t, &found);
         assert_eq!(r.len(), 51);
-        let pos = r.iter().position(|x| x.rule == "over-privileged-worker").unwrap();
+        let pos = r
+            .iter()
+            .position(|x| x.rule == "over-privileged-worker")
+            .unwrap();
         assert!(pos <= PER_RULE_FIRST, "the quiet rule comes at {pos}");
     }
 
@@ -197,7 +217,10 @@ mod tests {
             f("a", Severity::High, "y", "ORGANIZATION"),
             f("b", Severity::Critical, "z", "APPLICATION"),
         ];
-        let r: Vec<&str> = ranked(&t, &found).iter().map(|x| x.identity_name.as_str()).collect();
+        let r: Vec<&str> = ranked(&t, &found)
+            .iter()
+            .map(|x| x.identity_name.as_str())
+            .collect();
         assert_eq!(r, ["z", "y", "x"]);
     }
 

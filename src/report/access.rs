@@ -13,10 +13,10 @@ use rayon::prelude::*;
 pub use super::csv::write_csv_fields;
 use super::output::{Output, OutputError};
 use crate::model::*;
+use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
 };
-use crate::resolve::filter::AccessFilter;
 use crate::resolve::{Access, Identity, Resolver, Via};
 
 /// The header of the access export.
@@ -423,7 +423,11 @@ pub fn to_table(
     let mut access = Access::default();
     let mut rb = RowBuf::default();
     let pick = |name: &str, id: &str| -> String {
-        if ids || name.is_empty() { id.to_string() } else { name.to_string() }
+        if ids || name.is_empty() {
+            id.to_string()
+        } else {
+            name.to_string()
+        }
     };
     for id in list {
         r.resolve(id, &mut access);

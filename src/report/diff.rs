@@ -745,7 +745,11 @@ impl Diff {
             Column::shrink("WHAT", 16),
             Column::shrink("DETAIL", 24),
         ]);
-        let changes: Vec<&DiffRow> = self.rows.iter().filter(|r| r.change != "unchanged").collect();
+        let changes: Vec<&DiffRow> = self
+            .rows
+            .iter()
+            .filter(|r| r.change != "unchanged")
+            .collect();
         let shown = limit.unwrap_or(usize::MAX).min(changes.len());
         for r in &changes[..shown] {
             let who = if r.identity_name.is_empty() {

@@ -8,8 +8,8 @@ pub fn pretty_named<T: serde::Serialize + ?Sized>(
     value: &T,
     what: &'static str,
 ) -> Result<Vec<u8>, OutputError> {
-    let mut v =
-        serde_json::to_vec_pretty(value).map_err(|source| OutputError::Serialize { what, source })?;
+    let mut v = serde_json::to_vec_pretty(value)
+        .map_err(|source| OutputError::Serialize { what, source })?;
     v.push(b'\n');
     Ok(v)
 }

@@ -240,7 +240,12 @@ mod tests {
             Column::number("N"),
             Column::text("DETAIL"),
         ]);
-        t.row(["high", "Ana Silva", "3", "a fairly long explanation of the finding"]);
+        t.row([
+            "high",
+            "Ana Silva",
+            "3",
+            "a fairly long explanation of the finding",
+        ]);
         t.row(["low", "Bob", "12", "short"]);
         t
     }

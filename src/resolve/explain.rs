@@ -6,8 +6,8 @@
 //! with cycles can be exponential and says nothing more to a reviewer.
 
 use super::QueryError;
-use super::query::Target;
 use super::access::{Access, Identity, Resolver, Via};
+use super::query::Target;
 use crate::model::*;
 
 /// What an explained entry is.
@@ -298,7 +298,9 @@ pub fn explain(
     for e in &access.roles {
         if let Some(role) = e.role.map(|x| &t.roles[x.idx()])
             && !role.builtin
-            && t.roles.iter().any(|b| b.builtin && t.s(b.name).eq_ignore_ascii_case(t.s(role.name)))
+            && t.roles
+                .iter()
+                .any(|b| b.builtin && t.s(b.name).eq_ignore_ascii_case(t.s(role.name)))
         {
             notes.push(format!(
                 "`{}` ({}) is a custom role named like the built-in role: its permissions are its own, not the built-in role's",

@@ -83,10 +83,7 @@ impl AccessFilter {
         }
         match self.target {
             Some(Target::Group(_)) => ids.retain(|&id| match id {
-                Identity::User(u) => r
-                    .direct_groups(u)
-                    .iter()
-                    .any(|g| self.members_of[g.idx()]),
+                Identity::User(u) => r.direct_groups(u).iter().any(|g| self.members_of[g.idx()]),
                 _ => false,
             }),
             // Applications are users' entitlements; scopes are applications'.
@@ -109,7 +106,10 @@ impl AccessFilter {
         if !keep(EntitlementType::Scope) {
             a.scopes.clear();
         }
-        let grant = |gs: &[GroupId]| gs.iter().any(|g| self.grant_groups.binary_search(g).is_ok());
+        let grant = |gs: &[GroupId]| {
+            gs.iter()
+                .any(|g| self.grant_groups.binary_search(g).is_ok())
+        };
         match self.target {
             None => {}
             Some(Target::Role(id)) => {
@@ -130,12 +130,10 @@ impl AccessFilter {
             Some(Target::Group(_)) => {
                 a.scopes.clear();
                 let groups = std::mem::take(&mut a.groups);
-                a.roles.retain(|e| {
-                    grant(&groups[e.groups.start as usize..e.groups.end as usize])
-                });
-                a.apps.retain(|e| {
-                    grant(&groups[e.groups.start as usize..e.groups.end as usize])
-                });
+                a.roles
+                    .retain(|e| grant(&groups[e.groups.start as usize..e.groups.end as usize]));
+                a.apps
+                    .retain(|e| grant(&groups[e.groups.start as usize..e.groups.end as usize]));
                 a.groups = groups;
             }
         }

@@ -49,10 +49,13 @@ impl QueryError {
                     Some(format!("did you mean: {}", close.join(", ")))
                 }
             }
-            QueryError::AmbiguousIdentity { .. } => Some("pass the id (the first value of each candidate)".into()),
-            QueryError::Ambiguous { .. } => {
-                Some("pass the id, or prefix the kind (`role:`, `application:`, `scope:`, `group:`)".into())
+            QueryError::AmbiguousIdentity { .. } => {
+                Some("pass the id (the first value of each candidate)".into())
             }
+            QueryError::Ambiguous { .. } => Some(
+                "pass the id, or prefix the kind (`role:`, `application:`, `scope:`, `group:`)"
+                    .into(),
+            ),
             QueryError::NoEntitlement { .. } => None,
         }
     }
@@ -209,7 +212,6 @@ pub fn find_scope(t: &Tenant, query: &str) -> Result<ScopeRef, QueryError> {
         }),
     }
 }
-
 
 /// `Organization Admin (built-in, id ...)` or `Organization Admin (custom, environment Prod, id
 /// ...)`: what tells two roles of one name apart.
@@ -498,8 +500,18 @@ pub fn find_entitlements(
                         .filter(|_| want("APPLICATION"))
                         .map(|a| t.s(a.name)),
                 )
-                .chain(t.scopes.iter().filter(|_| want("SCOPE")).map(|s| t.s(s.name)))
-                .chain(t.groups.iter().filter(|_| want("GROUP")).map(|g| t.s(g.name)));
+                .chain(
+                    t.scopes
+                        .iter()
+                        .filter(|_| want("SCOPE"))
+                        .map(|s| t.s(s.name)),
+                )
+                .chain(
+                    t.groups
+                        .iter()
+                        .filter(|_| want("GROUP"))
+                        .map(|g| t.s(g.name)),
+                );
             Err(QueryError::NoMatch {
                 what: "role, application, scope or group",
                 query: query.to_string(),
@@ -526,11 +538,9 @@ fn target_candidate(t: &Tenant, x: Target) -> String {
             Some(r) => format!("role {}", role_candidate(t, &t.roles[r.idx()])),
             None => format!("role {} (not in the snapshot)", t.s(id)),
         },
-        Target::Application(a) => format!(
-            "{} (id {})",
-            x.label(t),
-            t.s(t.applications[a.idx()].id)
-        ),
+        Target::Application(a) => {
+            format!("{} (id {})", x.label(t), t.s(t.applications[a.idx()].id))
+        }
         Target::Scope(s) => {
             let resource = t
                 .index
@@ -554,7 +564,10 @@ pub fn find_environment(t: &Tenant, query: &str) -> Result<EnvId, QueryError> {
     }
     let hits: Vec<EnvId> = (0..t.environments.len())
         .map(EnvId::from_idx)
-        .filter(|e| t.s(t.environments[e.idx()].name).eq_ignore_ascii_case(query))
+        .filter(|e| {
+            t.s(t.environments[e.idx()].name)
+                .eq_ignore_ascii_case(query)
+        })
         .collect();
     match hits.len() {
         1 => Ok(hits[0]),

@@ -9,7 +9,8 @@ use crate::model::Ts;
 pub use super::sections::Counts;
 
 /// How a section is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
     Zstd,
@@ -25,14 +26,15 @@ impl Compression {
 }
 
 /// The result of checking a section's CRC-32.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChecksumStatus {
     Ok,
     Mismatch,
 }
 
 /// One section of a snapshot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SectionInfo {
     pub name: &'static str,
     /// Bytes before compression.
@@ -44,17 +46,26 @@ pub struct SectionInfo {
 }
 
 /// A snapshot's header and layout.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SnapshotInfo {
     pub path: PathBuf,
     pub file_len: u64,
     pub format_version: u32,
     pub access_model_version: u32,
+    #[serde(serialize_with = "rfc3339")]
     pub captured_at: Option<Ts>,
     pub organization_id: String,
     pub organization_name: String,
     pub counts: Counts,
     pub sections: Vec<SectionInfo>,
+}
+
+/// `captured_at` as RFC 3339 text (or null) in JSON.
+fn rfc3339<S: serde::Serializer>(t: &Option<Ts>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339()),
+        None => s.serialize_none(),
+    }
 }
 
 impl SnapshotInfo {

@@ -88,7 +88,7 @@ impl SectionKind {
 }
 
 /// Entity counts, as stored in the header.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub strings: u64,
     pub environments: u64,

@@ -272,14 +272,30 @@ fn review_campaign_on_the_demo() {
     let (code, status, err) = run(&["review", "status", "-q", c]);
     assert_eq!(code, 0, "{err}");
     assert!(status.contains("revoke 1"), "{status}");
-    let (code, plan, _) = run(&["review", "plan", "-q", c, "--format", "json"]);
+    let (code, plan, _) = run(&[
+        "review",
+        "plan",
+        "-q",
+        "--allow-pending",
+        c,
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0);
     assert!(
         plan.contains("memberOfGroups"),
         "the group membership behind the access: {plan}"
     );
     // Nothing changed in the tenant: the revoke is not applied.
-    let (code, verify, err) = run(&["review", "verify", "-q", c, "--input", &demo_arg()]);
+    let (code, verify, err) = run(&[
+        "review",
+        "verify",
+        "-q",
+        "--allow-pending",
+        c,
+        "--input",
+        &demo_arg(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(verify.contains("not applied"), "{verify}");
     // An unknown decision is an error naming the sheet and line.

@@ -37,8 +37,7 @@ fn cmd(mock: &MockPingOne, out: &Path) -> Command {
 /// `p1graph ingest` against the mock: the worker in `env`, the secret in the environment, the
 /// mock's hosts, everything else left to the caller.
 fn ingest_cmd(mock: &MockPingOne, env: &str, out: &Path) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"))
-        .env("COLUMNS", "120");
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"));
     c.env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())

@@ -209,8 +209,9 @@ fn write_export(dest: &Path, state: State) {
 }
 
 fn p1graph() -> Command {
-    Command::cargo_bin("p1graph").expect("binary")
-        .env("COLUMNS", "120")
+    let mut c = Command::cargo_bin("p1graph").expect("binary");
+    c.env("COLUMNS", "120");
+    c
 }
 
 /// Runs `p1graph` and returns (exit code, stdout, stderr).
@@ -384,12 +385,19 @@ fn a_whole_campaign_by_application() {
     );
 
     // The plan, as JSON and as a script.
-    let (code, json_plan, err) = run(&["review", "plan", dir.to_str().unwrap()]);
+    let (code, json_plan, err) = run(&["review", "plan", "--allow-pending", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&json_plan).unwrap();
     assert_eq!(plan["revokes"], 4);
     assert_eq!(plan["api_base"], "https://api.pingone.eu/v1");
-    let (code, sh, err) = run(&["review", "plan", dir.to_str().unwrap(), "--format", "sh"]);
+    let (code, sh, err) = run(&[
+        "review",
+        "plan",
+        "--allow-pending",
+        dir.to_str().unwrap(),
+        "--format",
+        "sh",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(sh.contains("set -euo pipefail"));
     assert!(sh.contains("p1 DELETE '/environments/env-prod/users/u-cleo/memberOfGroups/g-hr'"));
@@ -403,6 +411,7 @@ fn a_whole_campaign_by_application() {
     let (code, out, err) = run(&[
         "review",
         "verify",
+        "--allow-pending",
         "-q",
         dir.to_str().unwrap(),
         "--input",
@@ -441,6 +450,7 @@ fn a_whole_campaign_by_application() {
     let (code, _, _) = run(&[
         "review",
         "verify",
+        "--allow-pending",
         "-q",
         dir.to_str().unwrap(),
         "--input",
@@ -471,8 +481,14 @@ fn a_role_campaign_plans_memberships_and_group_assignments() {
         "revoke",
         "CI needs a narrower role",
     );
-    let (code, json_plan, err) =
-        run(&["review", "plan", dir.to_str().unwrap(), "--format", "json"]);
+    let (code, json_plan, err) = run(&[
+        "review",
+        "plan",
+        "--allow-pending",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&json_plan).unwrap();
     let items = plan["items"].as_array().unwrap();
@@ -506,7 +522,7 @@ fn group_and_environment_campaigns_cover_nesting_and_scope() {
     assert!(ana.contains(",group,g-admins,g-ops,"), "{ana}");
     decide(&dir, "g-admins", "u-ana", "revoke", "");
     decide(&dir, "g-hr", "u-cleo", "revoke", "");
-    let (code, json_plan, err) = run(&["review", "plan", dir.to_str().unwrap()]);
+    let (code, json_plan, err) = run(&["review", "plan", "--allow-pending", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&json_plan).unwrap();
     let ana = plan["items"]
@@ -529,6 +545,7 @@ fn group_and_environment_campaigns_cover_nesting_and_scope() {
     let (code, out, err) = run(&[
         "review",
         "verify",
+        "--allow-pending",
         "-q",
         dir.to_str().unwrap(),
         "--input",
@@ -586,7 +603,7 @@ fn status_after(edit: impl FnOnce(&mut Vec<Vec<String>>)) -> String {
     let (code, _, err) = run(&["review", "status", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     // plan refuses an invalid campaign too
-    let (code, _, _) = run(&["review", "plan", dir.to_str().unwrap()]);
+    let (code, _, _) = run(&["review", "plan", "--allow-pending", dir.to_str().unwrap()]);
     assert_eq!(code, 2);
     err
 }
@@ -704,19 +721,34 @@ fn start_refuses_to_overwrite_and_plan_refuses_a_changed_input() {
 
     decide(&dir, "app-hr", "u-cleo", "revoke", "");
     write_export(&f.before, State::After); // the snapshot was replaced in place
-    let (code, _, err) = run(&["review", "plan", dir.to_str().unwrap()]);
+    let (code, _, err) = run(&["review", "plan", "--allow-pending", dir.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
         err.contains("the input changed since the campaign started"),
         "{err}"
     );
 
-    // The same organization state elsewhere (same files, same hash) is accepted.
+    // The same organization state elsewhere (same files, same hash) is accepted, once the
+    // reviewers have finished or the plan is asked for anyway.
     let moved = f.root.join("moved");
     write_export(&moved, State::Before);
+    let (code, _, err) = run(&[
+        "review",
+        "plan",
+        dir.to_str().unwrap(),
+        "--input",
+        moved.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code, 2,
+        "a plan from a half-reviewed campaign must be refused"
+    );
+    assert!(err.contains("have no decision yet"), "{err}");
+    assert!(err.contains("--allow-pending"), "{err}");
     let (code, out, err) = run(&[
         "review",
         "plan",
+        "--allow-pending",
         dir.to_str().unwrap(),
         "--input",
         moved.to_str().unwrap(),

@@ -76,7 +76,7 @@ fn usage_never_calls_a_role_unused_while_an_environment_is_unobserved() {
     let run = |args: &[&str]| {
         let out = Command::cargo_bin("p1graph")
             .unwrap()
-        .env("COLUMNS", "120")
+            .env("COLUMNS", "120")
             .args(args)
             .arg(&demo)
             .output()
