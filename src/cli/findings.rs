@@ -97,9 +97,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let opts = TableOptions {
         color: g.color(terminal),
         // Enough rows for a few findings of every rule that fired, whatever their severity.
-        limit: a
-            .rows
-            .limit(DEFAULT_LIMIT.max(rank::PER_RULE_FIRST * rank::rules_fired(&found).len())),
+        limit: a.rows.limit(DEFAULT_LIMIT.max(rank::head_len(&found))),
         ids: a.rows.ids,
         width: terminal_width(),
     };

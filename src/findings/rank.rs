@@ -40,9 +40,10 @@ pub fn privilege(t: &Tenant, f: &Finding) -> u8 {
     if t.is_tier_zero_role(role) { 0 } else { 1 }
 }
 
-/// The table order of `found`: by severity; within a severity, up to [`PER_RULE_FIRST`]
-/// findings of every rule (rules whose best finding ranks higher first), then every remaining
-/// finding; each part by breadth, privilege, rule and identity name.
+/// The table order of `found`: first up to [`PER_RULE_FIRST`] findings of every rule (by
+/// severity, then breadth, privilege, rule and identity name), then every remaining finding in
+/// the same order. The head of the table is thus every rule that fired, worst first, however
+/// noisy one of them is.
 pub fn ranked<'f>(t: &Tenant, found: &'f [Finding]) -> Vec<&'f Finding> {
     let key = |f: &Finding| {
         (
@@ -58,26 +59,28 @@ pub fn ranked<'f>(t: &Tenant, found: &'f [Finding]) -> Vec<&'f Finding> {
     };
     let mut keyed: Vec<_> = found.iter().map(|f| (key(f), f)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::with_capacity(found.len());
-    let mut start = 0;
-    while start < keyed.len() {
-        let sev = keyed[start].0.0;
-        let end = start + keyed[start..].partition_point(|(k, _)| k.0 == sev);
-        let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut rest = Vec::new();
-        for (_, f) in &keyed[start..end] {
-            let n = taken.entry(f.rule).or_default();
-            if *n < PER_RULE_FIRST {
-                *n += 1;
-                out.push(*f);
-            } else {
-                rest.push(*f);
-            }
+    let mut firsts = Vec::new();
+    let mut rest = Vec::new();
+    let mut taken: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
+    for (_, f) in keyed {
+        let n = taken.entry((f.severity, f.rule)).or_default();
+        if *n < PER_RULE_FIRST {
+            *n += 1;
+            firsts.push(f);
+        } else {
+            rest.push(f);
         }
-        out.extend(rest);
-        start = end;
     }
-    out
+    firsts.extend(rest);
+    firsts
+}
+
+/// How many findings [`ranked`] puts before the remainders.
+pub fn head_len(found: &[Finding]) -> usize {
+    rules_fired(found)
+        .iter()
+        .map(|&(_, _, n)| n.min(PER_RULE_FIRST))
+        .sum()
 }
 
 /// Every rule that fired, worst first: (severity, rule, count).

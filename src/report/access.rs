@@ -107,10 +107,7 @@ pub fn write_access_filtered(
                     let mut rows = 0u64;
                     for &id in chunk {
                         r.resolve(id, access);
-                        if let Some(f) = filter {
-                            f.retain(access);
-                        }
-                        rows += rb.rows(r, access, format, &mut bytes);
+                        rows += rb.rows_filtered(r, access, filter, format, &mut bytes);
                     }
                     (bytes, rows)
                 },
@@ -187,22 +184,44 @@ impl RowBuf {
         format: RowFormat,
         bytes: &mut Vec<u8>,
     ) -> u64 {
+        self.rows_filtered(r, a, None, format, bytes)
+    }
+
+    /// [`RowBuf::rows`] with only the rows `filter` keeps.
+    pub fn rows_filtered(
+        &mut self,
+        r: &Resolver,
+        a: &Access,
+        filter: Option<&AccessFilter>,
+        format: RowFormat,
+        bytes: &mut Vec<u8>,
+    ) -> u64 {
         let columns = self.columns.take();
-        let n = self.each_row(r, a, &mut |row| {
+        let n = self.each_row(r, a, filter, &mut |row| {
             emit_row(format, row, columns.as_ref(), bytes)
         });
         self.columns = columns;
         n
     }
 
-    /// Calls `emit` with each row of `access`, in export order; returns the number of rows.
-    pub fn each_row(&mut self, r: &Resolver, a: &Access, emit: &mut dyn FnMut(&AccessRow)) -> u64 {
+    /// Calls `emit` with each row of `access` that `filter` keeps, in export order; returns
+    /// the number of rows.
+    pub fn each_row(
+        &mut self,
+        r: &Resolver,
+        a: &Access,
+        filter: Option<&AccessFilter>,
+        emit: &mut dyn FnMut(&AccessRow),
+    ) -> u64 {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
         let (iid, iname, ienv, enabled) = identity_columns(t, id);
         let mut n = 0;
         // APPLICATION rows (users only)
         for e in &a.apps {
+            if filter.is_some_and(|f| !f.keeps_app(a, e)) {
+                continue;
+            }
             let app = &t.applications[e.app.idx()];
             let mut sources = std::mem::take(&mut self.sources);
             let mut path = std::mem::take(&mut self.path);
@@ -255,6 +274,9 @@ impl RowBuf {
 
         // ROLE rows
         for e in &a.roles {
+            if filter.is_some_and(|f| !f.keeps_role(a, e)) {
+                continue;
+            }
             let mut sources = std::mem::take(&mut self.sources);
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
@@ -291,6 +313,9 @@ impl RowBuf {
 
         // SCOPE rows (applications only)
         for s in &a.scopes {
+            if filter.is_some_and(|f| !f.keeps_scope(s)) {
+                continue;
+            }
             let mut path = std::mem::take(&mut self.path);
             path.clear();
             identity_label(t, id, &mut path);
@@ -431,10 +456,7 @@ pub fn to_table(
     };
     for id in list {
         r.resolve(id, &mut access);
-        if let Some(f) = filter {
-            f.retain(&mut access);
-        }
-        total += rb.each_row(r, &access, &mut |row| {
+        total += rb.each_row(r, &access, filter, &mut |row| {
             if table.rows.len() < limit {
                 table.row([
                     pick(row.identity_name, row.identity_id),

@@ -4,7 +4,7 @@
 //! A filter never changes a row: it keeps or drops whole rows of the unfiltered export, in the
 //! same order, so `access --entitlement X` is exactly the rows of `access` whose entitlement is X.
 
-use super::access::{Access, Identity, Resolver};
+use super::access::{Access, AppEnt, Identity, Resolver, RoleEnt, ScopeEnt};
 use super::query::Target;
 use crate::model::*;
 
@@ -94,49 +94,47 @@ impl AccessFilter {
         ids
     }
 
-    /// Drops the entitlements of `a` that the filter does not keep.
-    pub fn retain(&self, a: &mut Access) {
-        let keep = |k: EntitlementType| self.types.is_empty() || self.types.contains(&k);
-        if !keep(EntitlementType::Role) {
-            a.roles.clear();
-        }
-        if !keep(EntitlementType::Application) {
-            a.apps.clear();
-        }
-        if !keep(EntitlementType::Scope) {
-            a.scopes.clear();
-        }
-        let grant = |gs: &[GroupId]| {
-            gs.iter()
-                .any(|g| self.grant_groups.binary_search(g).is_ok())
-        };
-        match self.target {
-            None => {}
-            Some(Target::Role(id)) => {
-                a.apps.clear();
-                a.scopes.clear();
-                a.roles.retain(|e| e.role_id == id);
+    fn keeps_type(&self, k: EntitlementType) -> bool {
+        self.types.is_empty() || self.types.contains(&k)
+    }
+
+    fn through_group(&self, groups: &[GroupId]) -> bool {
+        groups
+            .iter()
+            .any(|g| self.grant_groups.binary_search(g).is_ok())
+    }
+
+    /// Is the ROLE row of `e` kept? (The rows are decided one by one, never by editing the
+    /// [`Access`]: an application row's path names a role, which must stay there.)
+    pub fn keeps_role(&self, a: &Access, e: &RoleEnt) -> bool {
+        self.keeps_type(EntitlementType::Role)
+            && match self.target {
+                None => true,
+                Some(Target::Role(id)) => e.role_id == id,
+                Some(Target::Group(_)) => self.through_group(a.role_groups(e)),
+                Some(_) => false,
             }
-            Some(Target::Application(app)) => {
-                a.roles.clear();
-                a.scopes.clear();
-                a.apps.retain(|e| e.app == app);
+    }
+
+    /// Is the APPLICATION row of `e` kept?
+    pub fn keeps_app(&self, a: &Access, e: &AppEnt) -> bool {
+        self.keeps_type(EntitlementType::Application)
+            && match self.target {
+                None => true,
+                Some(Target::Application(app)) => e.app == app,
+                Some(Target::Group(_)) => self.through_group(a.app_groups(e)),
+                Some(_) => false,
             }
-            Some(Target::Scope(s)) => {
-                a.roles.clear();
-                a.apps.clear();
-                a.scopes.retain(|e| e.scope == s);
+    }
+
+    /// Is the SCOPE row of `e` kept?
+    pub fn keeps_scope(&self, e: &ScopeEnt) -> bool {
+        self.keeps_type(EntitlementType::Scope)
+            && match self.target {
+                None => true,
+                Some(Target::Scope(s)) => e.scope == s,
+                Some(_) => false,
             }
-            Some(Target::Group(_)) => {
-                a.scopes.clear();
-                let groups = std::mem::take(&mut a.groups);
-                a.roles
-                    .retain(|e| grant(&groups[e.groups.start as usize..e.groups.end as usize]));
-                a.apps
-                    .retain(|e| grant(&groups[e.groups.start as usize..e.groups.end as usize]));
-                a.groups = groups;
-            }
-        }
     }
 }
 
