@@ -20,15 +20,23 @@ pub enum Format {
 pub struct Args {
     #[command(flatten)]
     pub export: super::ExportArgs,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    /// Default: a table on a terminal, CSV otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let format = a
+        .format
+        .unwrap_or(if super::to_terminal(a.export.out.as_deref()) {
+            Format::Table
+        } else {
+            Format::Csv
+        });
     let columns = super::columns(
         a.export.columns.as_deref(),
         ESCALATION_HEADER,
-        a.format == Format::Csv,
+        format == Format::Csv,
     )?;
     let t = load_input(&a.export.input, g)?;
     let r = Resolver::new(&t);
@@ -36,7 +44,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let graph = AttackGraph::build(&r);
     let esc = Escalations::compute(&graph);
     spinner.finish_and_clear();
-    let format = match a.format {
+    let format = match format {
         Format::Csv => PathFormat::Csv,
         Format::Json => PathFormat::Json,
         Format::Table => PathFormat::Table,

@@ -37,8 +37,9 @@ pub struct Args {
     pub identity: Option<String>,
     #[arg(long, value_enum, default_value_t = View::Roles)]
     pub view: View,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Default: a table on a terminal, CSV otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// Only privileged roles that were not used (the roles view).
     #[arg(long)]
@@ -51,6 +52,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
+    let format = a.format.unwrap_or(if super::to_terminal(a.out.as_deref()) {
+        Format::Table
+    } else {
+        Format::Csv
+    });
     let t = load_input(&a.input, g)?;
     let cfg = a.judgement.config(&t, g.quiet);
     let r = Resolver::new(&t);
@@ -151,7 +157,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         ),
     };
     let mut bytes = Vec::new();
-    match a.format {
+    match format {
         Format::Csv => {
             write_csv_fields(&header, &mut bytes);
             for r in &rows {
@@ -197,35 +203,22 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                     gaps.join(", ")
                 ));
             }
-            let widths: Vec<usize> = (0..header.len())
-                .map(|i| {
-                    rows.iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([header[i].len()])
-                        .max()
-                        .unwrap_or(0)
-                        .min(40)
-                })
-                .collect();
-            let line = |cells: &[&str]| -> String {
-                cells
+            // Names and ids may be cut to fit the terminal, with an ellipsis; never silently.
+            let mut table = crate::report::table::Table::new(
+                header
                     .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| {
-                        let c: String = c.chars().take(*w).collect();
-                        format!("{c:<w$}", w = *w)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            s.push_str(&line(&header));
-            s.push('\n');
+                    .map(|h| crate::report::table::Column::shrink(h, 10))
+                    .collect(),
+            );
             for r in &rows {
-                let f: Vec<&str> = r.iter().map(|s| s.as_str()).collect();
-                s.push_str(&line(&f));
-                s.push('\n');
+                table.row(r.iter().cloned());
+            }
+            s.push_str(&table.render(crate::report::table::terminal_width()));
+            if table.cut > 0 {
+                s.push_str(&format!(
+                    "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole\n",
+                    table.cut
+                ));
             }
             s.push_str(&format!("\n{} row(s)\n", rows.len()));
             bytes = s.into_bytes();

@@ -21,8 +21,9 @@ pub struct Args {
     /// Only privileges whose scope contains this one: `TYPE:ID`, `TYPE:NAME`, an id or a name.
     #[arg(long)]
     pub scope: Option<String>,
-    #[arg(long, value_enum, default_value_t = PathFormat::Table)]
-    pub format: PathFormat,
+    /// Default: a table on a terminal, CSV otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<PathFormat>,
     /// Write here (atomically) instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -44,7 +45,11 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
             steps: w.steps,
             path: &w.path,
         }),
-        a.format,
+        a.format.unwrap_or(if super::to_terminal(a.out.as_deref()) {
+            PathFormat::Table
+        } else {
+            PathFormat::Csv
+        }),
         &mut out,
     )?;
     out.finish()?;

@@ -108,9 +108,13 @@ fn who_can_table_dot_and_mermaid() {
         "--scope",
         "ENVIRONMENT:Prod",
     ];
-    let (ok, table, err) = p1graph(&args);
+    let (ok, table, err) = p1graph(&[&args[..], &["--format", "table"]].concat());
     assert!(ok, "{err}");
     insta::assert_snapshot!("who_can_table", table);
+    // Piped without --format: CSV.
+    let (ok, piped, _) = p1graph(&args);
+    assert!(ok);
+    assert!(piped.starts_with("identity_type,"), "{piped}");
     let (ok, dot, _) = p1graph(&[&args[..], &["--format", "dot"]].concat());
     assert!(ok);
     insta::assert_snapshot!("who_can_dot", dot);
