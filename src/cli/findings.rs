@@ -102,9 +102,9 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         width: terminal_width(),
     };
     let bytes = match (a.by, format) {
-        (Some(By::Identity), f) => by_identity(&rank::by_identity(&found), f, opts),
+        (Some(By::Identity), f) => by_identity(&rank::by_identity(&found), f, opts)?,
         (None, FindingsFormat::Csv) => to_csv_columns(&found, columns.as_ref()),
-        (None, FindingsFormat::Json) => to_json(&found, &applied.suppressed_findings),
+        (None, FindingsFormat::Json) => to_json(&found, &applied.suppressed_findings)?,
         (None, FindingsFormat::Table) => to_table(&t, &found, &notes, opts).into_bytes(),
     };
     let mut out = Output::create(a.export.out.as_deref())?;

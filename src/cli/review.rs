@@ -275,7 +275,7 @@ fn plan(a: PlanArgs, g: &Globals) -> Result<u8, Error> {
     let t = original_input(&c.manifest, a.input.as_deref(), g)?;
     let p = review::build_plan(&c, &t);
     let bytes = match a.format {
-        PlanFormat::Json => p.to_json(),
+        PlanFormat::Json => p.to_json()?,
         PlanFormat::Sh => p.to_sh(&c.manifest).into_bytes(),
     };
     let mut out = Output::create(a.out.as_deref())?;
@@ -291,7 +291,7 @@ fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
     let input = InputInfo::of(&a.input, t.manifest.captured_at)?;
     let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;
     let path = a.campaign.join(v.file_name());
-    let evidence = v.to_json();
+    let evidence = v.to_json()?;
     crate::report::output::write_file(&path, &evidence)?;
     // A checksum file beside the evidence, in `sha256sum -c` form, for the auditor's records.
     let sum = format!(

@@ -176,7 +176,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                         .collect()
                 })
                 .collect();
-            bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
+            bytes = crate::report::json::pretty(&v)?;
             bytes.push(b'\n');
         }
         Format::Table => {

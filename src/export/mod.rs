@@ -30,6 +30,12 @@ pub enum ReadError {
     },
     #[error("`{path}` is not an export directory: it has no manifest.json")]
     NoManifest { path: PathBuf },
+    #[error("`{path}`: the organization does not fit one model")]
+    TooLarge {
+        path: PathBuf,
+        #[source]
+        source: crate::model::intern::InternerFull,
+    },
     #[error("`{path}`: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error(

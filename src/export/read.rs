@@ -40,6 +40,10 @@ pub fn read_export(dir: &Path) -> Result<Tenant, ReadError> {
     l.t.reindex();
     let mut t = l.t;
     crate::model::usage::fold_into(&mut t, l.activities);
+    t.strings.check().map_err(|source| ReadError::TooLarge {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     Ok(t)
 }
 

@@ -32,6 +32,20 @@ pub struct Interner {
     ends: Vec<u32>,
     table: HashTable<u32>,
     hasher: FxBuildHasher,
+    /// The arena's byte limit: offsets are `u32`. A test lowers it.
+    limit: usize,
+    /// Bytes of the strings refused because the arena was full (0: none).
+    refused: u64,
+}
+
+/// The interner ran out of room: more than 4 GiB of distinct strings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "more than {limit} bytes of distinct strings ({refused} more were refused): too large for one snapshot"
+)]
+pub struct InternerFull {
+    pub limit: usize,
+    pub refused: u64,
 }
 
 impl Default for Interner {
@@ -56,10 +70,24 @@ impl Interner {
             ends: Vec::new(),
             table: HashTable::new(),
             hasher: FxBuildHasher,
+            limit: u32::MAX as usize,
+            refused: 0,
         };
         let empty = i.intern("");
         debug_assert_eq!(empty, Sym::EMPTY);
         i
+    }
+
+    /// An error when a string was refused because the arena was full.
+    pub fn check(&self) -> Result<(), InternerFull> {
+        if self.refused == 0 {
+            Ok(())
+        } else {
+            Err(InternerFull {
+                limit: self.limit,
+                refused: self.refused,
+            })
+        }
     }
 
     /// Rebuilds an interner from its raw parts (used by the snapshot reader).
@@ -99,6 +127,8 @@ impl Interner {
             ends,
             table,
             hasher,
+            limit: u32::MAX as usize,
+            refused: 0,
         })
     }
 
@@ -114,18 +144,22 @@ impl Interner {
     }
 
     /// Interns `s`, returning the existing symbol when it is already known.
+    ///
+    /// Past 4 GiB of distinct strings nothing more fits: `s` is then refused, [`Sym::EMPTY`]
+    /// is returned and the refusal is remembered, so that the loader's [`Interner::check`] turns
+    /// it into an error (a tenant that large is an input error, never a panic).
     pub fn intern(&mut self, s: &str) -> Sym {
         let h = self.hasher.hash_one(s);
         let (arena, ends) = (&self.arena, &self.ends);
         if let Some(&i) = self.table.find(h, |&j| Self::slice(arena, ends, j) == s) {
             return Sym(i);
         }
+        if self.arena.len() + s.len() > self.limit {
+            self.refused += s.len() as u64;
+            return Sym::EMPTY;
+        }
         let id = self.ends.len() as u32;
         self.arena.push_str(s);
-        assert!(
-            self.arena.len() <= u32::MAX as usize,
-            "string arena exceeds 4 GiB"
-        );
         self.ends.push(self.arena.len() as u32);
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
         self.table
@@ -163,6 +197,21 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_arena_refuses_strings_and_says_so_instead_of_panicking() {
+        let mut i = Interner::new();
+        i.limit = 10;
+        let a = i.intern("abcdef");
+        assert_eq!(i.check(), Ok(()));
+        // Known strings are still found; a new one that does not fit is refused.
+        assert_eq!(i.intern("abcdef"), a);
+        assert_eq!(i.intern("ghijkl"), Sym::EMPTY);
+        assert_eq!(i.get("ghijkl"), None);
+        let e = i.check().unwrap_err();
+        assert_eq!(e.refused, 6);
+        assert!(e.to_string().contains("too large"), "{e}");
+    }
 
     #[test]
     fn interning_is_idempotent_and_round_trips() {

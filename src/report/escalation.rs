@@ -113,8 +113,11 @@ pub fn write_rows_columns<'a>(
                     "steps": r.steps, "path": f[10],
                 });
                 out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
-                // Serializing a Value cannot fail.
-                out.write_all(serde_json::to_string(&v).unwrap_or_default().as_bytes())?;
+                let line = serde_json::to_string(&v).map_err(|source| OutputError::Serialize {
+                    what: "an escalation row",
+                    source,
+                })?;
+                out.write_all(line.as_bytes())?;
                 n += 1;
             }
             out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })?;

@@ -60,7 +60,7 @@ pub fn to_csv_columns(findings: &[Finding], columns: Option<&super::csv::Columns
 pub fn to_json(
     findings: &[Finding],
     suppressed: &[(Finding, crate::findings::exceptions::Exception)],
-) -> Vec<u8> {
+) -> Result<Vec<u8>, super::output::OutputError> {
     #[derive(serde::Serialize)]
     struct Suppression<'a> {
         reason: &'a str,
@@ -91,9 +91,7 @@ pub fn to_json(
         }))
         .collect();
     rows.sort_by(|a, b| a.finding.order(b.finding));
-    let mut v = serde_json::to_vec_pretty(&rows).unwrap_or_else(|_| b"[]".to_vec());
-    v.push(b'\n');
-    v
+    super::json::pretty_named(&rows, "the findings")
 }
 
 /// Counts that accompany a table: suppressed and expired exceptions, for instance.
@@ -278,8 +276,8 @@ pub fn by_identity(
     risks: &[rank::IdentityRisk],
     format: FindingsFormat,
     o: TableOptions,
-) -> Vec<u8> {
-    match format {
+) -> Result<Vec<u8>, super::output::OutputError> {
+    Ok(match format {
         FindingsFormat::Csv => {
             let mut out = format!("{BY_IDENTITY_HEADER}\r\n").into_bytes();
             for r in risks {
@@ -307,11 +305,7 @@ pub fn by_identity(
             }
             out
         }
-        FindingsFormat::Json => {
-            let mut v = serde_json::to_vec_pretty(risks).unwrap_or_else(|_| b"[]".to_vec());
-            v.push(b'\n');
-            v
-        }
+        FindingsFormat::Json => super::json::pretty_named(risks, "the findings by identity")?,
         FindingsFormat::Table => {
             let mut table = Table::new(vec![
                 Column::keep("WORST"),
@@ -355,5 +349,5 @@ pub fn by_identity(
             }
             out.into_bytes()
         }
-    }
+    })
 }

@@ -113,11 +113,8 @@ impl CampaignManifest {
         Ok(m)
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
-        // A struct of strings and numbers always serializes.
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+    pub fn to_json(&self) -> Result<Vec<u8>, crate::report::output::OutputError> {
+        crate::report::json::pretty_named(self, "campaign.json")
     }
 }
 

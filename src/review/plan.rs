@@ -576,10 +576,8 @@ pub fn build_plan(campaign: &Campaign, t: &Tenant) -> Plan {
 }
 
 impl Plan {
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+    pub fn to_json(&self) -> Result<Vec<u8>, crate::report::output::OutputError> {
+        crate::report::json::pretty_named(self, "the remediation plan")
     }
 
     /// A reviewed shell script: `set -euo pipefail`, one commented block per revoke, each API

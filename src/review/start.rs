@@ -615,7 +615,7 @@ pub fn start(
         usage_period: cx.usage_period.clone(),
         sheets,
     };
-    crate::report::output::write_file(&out_dir.join(MANIFEST_FILE), &manifest.to_json())?;
+    crate::report::output::write_file(&out_dir.join(MANIFEST_FILE), &manifest.to_json()?)?;
     stage.commit(final_dir)?;
     Ok(StartSummary {
         manifest,

@@ -247,10 +247,8 @@ pub fn verify(
 }
 
 impl Verification {
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+    pub fn to_json(&self) -> Result<Vec<u8>, crate::report::output::OutputError> {
+        crate::report::json::pretty_named(self, "the evidence")
     }
 
     /// The evidence file's name in the campaign directory.
