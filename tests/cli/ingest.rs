@@ -641,7 +641,10 @@ fn the_secret_never_appears_in_output() {
             e.display()
         );
     }
-    assert!(compressed > 5, "the export was compressed: {compressed} .zst files");
+    assert!(
+        compressed > 5,
+        "the export was compressed: {compressed} .zst files"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
