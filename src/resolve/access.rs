@@ -56,6 +56,39 @@ impl Via {
     }
 }
 
+/// The decision on one user's access to one application (M6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppDecision {
+    Granted(Via),
+    Denied(Vec<DenyReason>),
+}
+
+/// Why an application is denied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DenyReason {
+    /// The application belongs to another environment than the user.
+    OtherEnvironment,
+    /// A worker application: users do not sign on to it.
+    Worker,
+    /// M6.1.
+    Disabled,
+    /// M6.2: `ADMIN_USERS_ONLY` and no admin-console role.
+    NotAdmin,
+    /// M6.3, `ALL_GROUPS`: the listed groups the user is not in; `missing` when a listed group is
+    /// not in the snapshot (then the rule can never be met).
+    AllGroups {
+        lacking: Vec<GroupId>,
+        missing: bool,
+    },
+    /// M6.3, `ANY_GROUP`: in none of the listed groups.
+    AnyGroup {
+        lacking: Vec<GroupId>,
+        missing: bool,
+    },
+    /// M6.3, `ANY_GROUP` whose every listed group is missing from the snapshot.
+    NoListedGroupExists,
+}
+
 /// One role entitlement: a distinct (role, scope) with all of its sources.
 #[derive(Clone, Debug)]
 pub struct RoleEnt {
@@ -409,36 +442,12 @@ impl<'t> Resolver<'t> {
             if a.env != env {
                 continue;
             }
-            match &self.rules[app.idx()] {
-                None if a.access.admin_users_only => out.apps.push(AppEnt {
-                    app,
-                    via: Via::AdminRole,
-                    groups: 0..0,
-                }),
-                None => out.apps.push(AppEnt {
-                    app,
-                    via: Via::Open,
-                    groups: 0..0,
-                }),
-                Some(rule) => {
-                    if a.access.admin_users_only && !is_admin {
+            match self.decide_app(env, app, is_admin, &relevant) {
+                AppDecision::Granted(Via::Group) => {
+                    let Some(rule) = &self.rules[app.idx()] else {
                         continue;
-                    }
-                    let start = out.groups.len() as u32;
-                    let ok = if rule.all {
-                        !rule.missing
-                            && rule
-                                .groups
-                                .iter()
-                                .all(|g| relevant.binary_search(g).is_ok())
-                    } else {
-                        rule.groups
-                            .iter()
-                            .any(|g| relevant.binary_search(g).is_ok())
                     };
-                    if !ok {
-                        continue;
-                    }
+                    let start = out.groups.len() as u32;
                     for &g in &rule.groups {
                         if relevant.binary_search(&g).is_ok() {
                             out.groups.push(g);
@@ -452,10 +461,81 @@ impl<'t> Resolver<'t> {
                         groups: start..out.groups.len() as u32,
                     });
                 }
+                AppDecision::Granted(via) => out.apps.push(AppEnt {
+                    app,
+                    via,
+                    groups: 0..0,
+                }),
+                AppDecision::Denied(_) => {}
             }
         }
         out.cand = cand;
         out.relevant = relevant;
+    }
+
+    /// Whether a user of environment `env`, holding an admin-console role or not (`is_admin`),
+    /// whose relevant groups are `relevant` (sorted), can access application `app` (access model
+    /// M6), and if not, every reason. The one decision the resolver and `explain` share.
+    pub fn decide_app(
+        &self,
+        env: EnvId,
+        app: AppId,
+        is_admin: bool,
+        relevant: &[GroupId],
+    ) -> AppDecision {
+        let t = self.t;
+        let a = &t.applications[app.idx()];
+        let mut why = Vec::new();
+        if a.env != env {
+            why.push(DenyReason::OtherEnvironment);
+        }
+        if AppKind::parse(t.s(a.kind)) == AppKind::Worker {
+            why.push(DenyReason::Worker);
+        }
+        if !a.enabled {
+            why.push(DenyReason::Disabled);
+        }
+        if !why.is_empty() {
+            return AppDecision::Denied(why);
+        }
+        match &self.rules[app.idx()] {
+            None if a.access.admin_users_only => {
+                if is_admin {
+                    AppDecision::Granted(Via::AdminRole)
+                } else {
+                    AppDecision::Denied(vec![DenyReason::NotAdmin])
+                }
+            }
+            None => AppDecision::Granted(Via::Open),
+            Some(rule) => {
+                if a.access.admin_users_only && !is_admin {
+                    why.push(DenyReason::NotAdmin);
+                }
+                let member = |g: &GroupId| relevant.binary_search(g).is_ok();
+                let lacking: Vec<GroupId> =
+                    rule.groups.iter().copied().filter(|g| !member(g)).collect();
+                if rule.all {
+                    if rule.missing || !lacking.is_empty() {
+                        why.push(DenyReason::AllGroups {
+                            lacking,
+                            missing: rule.missing,
+                        });
+                    }
+                } else if rule.groups.is_empty() {
+                    why.push(DenyReason::NoListedGroupExists);
+                } else if lacking.len() == rule.groups.len() {
+                    why.push(DenyReason::AnyGroup {
+                        lacking,
+                        missing: rule.missing,
+                    });
+                }
+                if why.is_empty() {
+                    AppDecision::Granted(Via::Group)
+                } else {
+                    AppDecision::Denied(why)
+                }
+            }
+        }
     }
 
     /// Groups `out.raw` (assignment, source group) into role entitlements.

@@ -6,7 +6,7 @@
 //! with cycles can be exponential and says nothing more to a reviewer.
 
 use super::QueryError;
-use super::access::{Access, Identity, Resolver, Via};
+use super::access::{Access, AppDecision, DenyReason, Identity, Resolver, Via};
 use super::query::Target;
 use crate::model::*;
 
@@ -56,6 +56,42 @@ pub struct Explanation {
 /// Finds an identity (see [`super::query::find_identity`]).
 pub fn find_identity(r: &Resolver, query: &str) -> Result<Identity, QueryError> {
     super::query::find_identity(r.t, query)
+}
+
+/// A reason an application is denied, for a person (the rule numbers are the README's "How
+/// access is decided").
+fn deny_text(t: &Tenant, reason: &DenyReason) -> String {
+    let names = |gs: &[GroupId]| {
+        gs.iter()
+            .map(|&g| t.group_label(g))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match reason {
+        DenyReason::OtherEnvironment => {
+            "the application is in another environment than the user (M6)".into()
+        }
+        DenyReason::Worker => "a worker application: users do not sign on to it".into(),
+        DenyReason::Disabled => "the application is disabled (M6.1)".into(),
+        DenyReason::NotAdmin => "ADMIN_USERS_ONLY: holds none of Organization Admin, Environment Admin, Identity Data Admin, Client Application Developer (M6.2)".into(),
+        DenyReason::AllGroups { lacking, missing } => {
+            let mut s = format!("ALL_GROUPS: not a member of {}", names(lacking));
+            if *missing {
+                s.push_str(
+                    " (and a listed group is not in the snapshot, so the rule can never be met)",
+                );
+            }
+            s + " (M6.3)"
+        }
+        DenyReason::AnyGroup { lacking, missing } => {
+            let mut s = format!("ANY_GROUP: a member of none of {}", names(lacking));
+            if *missing {
+                s.push_str(" (another listed group is not in the snapshot)");
+            }
+            s + " (M6.3)"
+        }
+        DenyReason::NoListedGroupExists => "ANY_GROUP: no listed group is in the snapshot, so the rule can never be met (M6.3)".into(),
+    }
 }
 
 fn chain_text(t: &Tenant, chain: &[GroupId]) -> String {
@@ -223,43 +259,15 @@ pub fn explain(
             {
                 continue;
             }
-            let mut why = Vec::new();
-            if !app.enabled {
-                why.push("the application is disabled (M6.1)".to_string());
-            } else {
-                if app.access.admin_users_only
-                    && !access
-                        .roles
-                        .iter()
-                        .any(|x| x.role.is_some_and(|x| r.admin_console_role[x.idx()]))
-                {
-                    why.push("ADMIN_USERS_ONLY: holds none of Organization Admin, Environment Admin, Identity Data Admin, Client Application Developer (M6.2)".into());
-                }
-                if let Some((all, groups, missing)) = r.rule_groups(AppId::from_idx(i)) {
-                    let lacking: Vec<&str> = groups
-                        .iter()
-                        .filter(|g| access.relevant.binary_search(g).is_err())
-                        .map(|&g| t.group_label(g))
-                        .collect();
-                    if all && (missing || !lacking.is_empty()) {
-                        let mut s = format!("ALL_GROUPS: not a member of {}", lacking.join(", "));
-                        if missing {
-                            s.push_str(" (and a listed group is not in the snapshot, so the rule can never be met)");
-                        }
-                        why.push(s + " (M6.3)");
-                    } else if !all && groups.is_empty() {
-                        // Every listed group is missing: the resolver denies, and says why.
-                        why.push("ANY_GROUP: no listed group is in the snapshot, so the rule can never be met (M6.3)".into());
-                    } else if !all && lacking.len() == groups.len() {
-                        let mut s =
-                            format!("ANY_GROUP: a member of none of {}", lacking.join(", "));
-                        if missing {
-                            s.push_str(" (another listed group is not in the snapshot)");
-                        }
-                        why.push(s + " (M6.3)");
-                    }
-                }
-            }
+            let is_admin = access
+                .roles
+                .iter()
+                .any(|x| x.role.is_some_and(|x| r.admin_console_role[x.idx()]));
+            let decision = r.decide_app(user_env, AppId::from_idx(i), is_admin, &access.relevant);
+            let why: Vec<String> = match decision {
+                AppDecision::Granted(_) => Vec::new(),
+                AppDecision::Denied(reasons) => reasons.iter().map(|x| deny_text(t, x)).collect(),
+            };
             if why.is_empty() {
                 continue;
             }

@@ -11,6 +11,8 @@ pub mod filter;
 pub mod labels;
 pub mod query;
 
-pub use access::{Access, AppEnt, Identity, Resolver, RoleEnt, ScopeEnt, Via};
+pub use access::{
+    Access, AppDecision, AppEnt, DenyReason, Identity, Resolver, RoleEnt, ScopeEnt, Via,
+};
 
 pub use query::QueryError;
