@@ -8,7 +8,9 @@ use crate::Error;
 use crate::findings::FINDINGS_HEADER;
 use crate::findings::{self, Severity};
 use crate::report::Output;
-use crate::report::findings::{FindingsFormat, TableNotes, to_csv_columns, to_json, to_table};
+use crate::report::findings::{
+    FINDINGS_TABLE, FindingsFormat, TableNotes, to_json, to_table, write_csv, write_parquet,
+};
 use crate::resolve::Resolver;
 
 #[derive(Debug, clap::Args)]
@@ -37,8 +39,11 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
         a.export.columns.as_deref(),
         FINDINGS_HEADER,
-        a.format == FindingsFormat::Csv,
+        matches!(a.format, FindingsFormat::Csv | FindingsFormat::Parquet),
     )?;
+    if a.format == FindingsFormat::Parquet {
+        super::parquet_checks(a.export.out.as_deref(), FINDINGS_TABLE, columns.as_ref())?;
+    }
     let exceptions = match &a.exceptions {
         Some(p) => Some(findings::exceptions::load(p)?),
         None => None,
@@ -68,16 +73,18 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         applied = findings::exceptions::apply(&mut found, ex, cfg.as_of);
         notes.lines = applied.notes();
     }
-    let bytes = match a.format {
-        FindingsFormat::Csv => to_csv_columns(&found, columns.as_ref()),
-        FindingsFormat::Json => to_json(&found, &applied.suppressed_findings),
+    let mut out = Output::create(a.export.out.as_deref())?;
+    match a.format {
+        FindingsFormat::Csv => write_csv(&found, columns.as_ref(), &mut out)?,
+        FindingsFormat::Parquet => {
+            write_parquet(&found, columns.as_ref(), &mut out)?;
+        }
+        FindingsFormat::Json => out.write_all(&to_json(&found, &applied.suppressed_findings))?,
         FindingsFormat::Table => {
             let color = a.export.out.is_none() && std::io::stdout().is_terminal();
-            to_table(&found, &notes, color).into_bytes()
+            out.write_all(to_table(&found, &notes, color).as_bytes())?;
         }
-    };
-    let mut out = Output::create(a.export.out.as_deref())?;
-    out.write_all(&bytes)?;
+    }
     out.finish()?;
     // Expired and stale exceptions are reported even with -q: an accepted risk that no longer
     // applies is a finding about the exceptions file itself.

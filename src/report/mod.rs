@@ -7,6 +7,7 @@ pub mod escalation;
 pub mod findings;
 pub mod opengraph;
 pub mod output;
+pub mod parquet;
 pub mod summary;
 
 pub use output::{Output, OutputError};
