@@ -80,10 +80,7 @@ pub fn write_access_columns(
             .par_chunks(CHUNK)
             .map_init(
                 || {
-                    let rb = RowBuf {
-                        columns: columns.cloned(),
-                        ..RowBuf::default()
-                    };
+                    let rb = RowBuf::for_columns(columns);
                     (Access::default(), rb)
                 },
                 |(access, rb), chunk| {
@@ -163,7 +160,7 @@ pub fn write_access_parquet(
         batch
             .par_chunks(CHUNK)
             .map_init(
-                || (Access::default(), RowBuf::default()),
+                || (Access::default(), RowBuf::for_columns(columns)),
                 |(access, rb), chunk| {
                     let mut rows = RowChunk::new(&layout, chunk.len() * 8);
                     for &id in chunk {
@@ -231,9 +228,28 @@ pub struct RowBuf {
     sources: String,
     /// `--columns`: only these CSV columns.
     pub columns: Option<super::csv::Columns>,
+    /// The selection leaves out `path` / `sources`: they are not computed at all (the path's
+    /// shortest group chain is most of the formatting cost).
+    skip_path: bool,
+    skip_sources: bool,
 }
 
+/// Positions of `sources` and `path` in [`ACCESS_HEADER`].
+const SOURCES_COLUMN: usize = 12;
+const PATH_COLUMN: usize = 13;
+
 impl RowBuf {
+    /// A row formatter for `columns` (all when `None`): columns left out are not computed.
+    pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
+        let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
+        RowBuf {
+            columns: columns.cloned(),
+            skip_path: !wants(PATH_COLUMN),
+            skip_sources: !wants(SOURCES_COLUMN),
+            ..RowBuf::default()
+        }
+    }
+
     /// Appends the rows of `access` to `bytes`; returns the number of rows.
     pub fn rows(
         &mut self,
@@ -261,14 +277,21 @@ impl RowBuf {
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
             path.clear();
-            identity_label(t, id, &mut path);
             for (i, g) in a.app_groups(e).iter().enumerate() {
+                if self.skip_sources {
+                    break;
+                }
                 if i > 0 {
                     sources.push(';');
                 }
                 sources.push_str(t.s(t.groups[g.idx()].id));
             }
-            if let Identity::User(u) = id {
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+            }
+            if !self.skip_path
+                && let Identity::User(u) = id
+            {
                 match e.via {
                     Via::Group => best_chain(r, u, a.app_groups(e), &mut path),
                     Via::AdminRole => {
@@ -283,7 +306,9 @@ impl RowBuf {
                     _ => {}
                 }
             }
-            let _ = write!(path, " -> application:{}", t.s(app.name));
+            if !self.skip_path {
+                let _ = write!(path, " -> application:{}", t.s(app.name));
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
@@ -312,14 +337,18 @@ impl RowBuf {
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
             path.clear();
-            role_sources(t, a, e, &mut sources);
-            identity_label(t, id, &mut path);
-            if !e.direct
-                && let Identity::User(u) = id
-            {
-                best_chain(r, u, a.role_groups(e), &mut path);
+            if !self.skip_sources {
+                role_sources(t, a, e, &mut sources);
             }
-            role_label(t, e, &mut path);
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                if !e.direct
+                    && let Identity::User(u) = id
+                {
+                    best_chain(r, u, a.role_groups(e), &mut path);
+                }
+                role_label(t, e, &mut path);
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
@@ -346,7 +375,6 @@ impl RowBuf {
         for s in &a.scopes {
             let mut path = std::mem::take(&mut self.path);
             path.clear();
-            identity_label(t, id, &mut path);
             let scope_name = t
                 .index
                 .scope
@@ -367,12 +395,15 @@ impl RowBuf {
             } else {
                 scope_name
             };
-            let _ = write!(
-                path,
-                " -> scope:{} @ RESOURCE:{}",
-                t.s(shown),
-                t.s(res_name)
-            );
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                let _ = write!(
+                    path,
+                    " -> scope:{} @ RESOURCE:{}",
+                    t.s(shown),
+                    t.s(res_name)
+                );
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
