@@ -30,6 +30,8 @@ pub enum Error {
     #[error(transparent)]
     Previous(#[from] crate::usage::PreviousError),
     #[error(transparent)]
+    Parquet(#[from] crate::report::parquet::ParquetError),
+    #[error(transparent)]
     OpenGraph(#[from] crate::report::opengraph::OpenGraphError),
     /// A failure after a live collection: the collected export was kept, and the message says
     /// where, so that hours of collection are never thrown away.

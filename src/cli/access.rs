@@ -4,7 +4,9 @@
 use super::{Globals, load_input, progress};
 use crate::Error;
 use crate::report::Output;
-use crate::report::access::{ACCESS_HEADER, RowFormat, to_table, write_access_filtered};
+use crate::report::access::{
+    ACCESS_HEADER, ACCESS_TABLE, RowFormat, to_table, write_access_filtered, write_access_parquet,
+};
 use crate::resolve::Resolver;
 use crate::resolve::filter::{AccessFilter, EntitlementType};
 use crate::resolve::query::{find_entitlement, find_environment, find_identity};
@@ -15,6 +17,8 @@ pub enum Format {
     Csv,
     Json,
     Table,
+    /// A Parquet file (to `--out FILE` or a pipe, never a terminal).
+    Parquet,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,8 +53,11 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
         a.export.columns.as_deref(),
         ACCESS_HEADER,
-        format == Format::Csv,
+        matches!(format, Format::Csv | Format::Parquet),
     )?;
+    if format == Format::Parquet {
+        super::parquet_checks(a.export.out.as_deref(), ACCESS_TABLE, columns.as_ref())?;
+    }
     let t = load_input(&a.export.input, g)?;
     let r = Resolver::new(&t);
     let identity = a
@@ -74,6 +81,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let row_format = match format {
         Format::Csv => RowFormat::Csv,
         Format::Json => RowFormat::Json,
+        Format::Parquet => RowFormat::Csv, // not used: Parquet has its own writer below
         Format::Table => {
             let text = to_table(
                 &r,
@@ -92,14 +100,19 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         (t.users.len() + t.applications.len() + t.gateways.len()) as u64,
         "resolving",
     );
-    let stats = write_access_filtered(
-        &r,
-        filter,
-        row_format,
-        columns.as_ref(),
-        &mut out,
-        &|done, _| pb.set_position(done),
-    )?;
+    let progress = |done, _| pb.set_position(done);
+    let stats = if format == Format::Parquet {
+        write_access_parquet(&r, filter, columns.as_ref(), &mut out, &progress)?
+    } else {
+        write_access_filtered(
+            &r,
+            filter,
+            row_format,
+            columns.as_ref(),
+            &mut out,
+            &progress,
+        )?
+    };
     pb.finish_and_clear();
     let name = out.name();
     out.finish()?;

@@ -5,7 +5,9 @@ use super::{Globals, load_input};
 use crate::Error;
 use crate::graph::attack::{AttackGraph, Escalations};
 use crate::report::Output;
-use crate::report::escalation::{ESCALATION_HEADER, PathFormat, PathRow, write_rows_columns};
+use crate::report::escalation::{
+    ESCALATION_HEADER, ESCALATION_TABLE, PathFormat, PathRow, write_parquet, write_rows_columns,
+};
 use crate::resolve::Resolver;
 
 /// The formats of the export (the drawings belong to `who-can` and `explain`).
@@ -14,6 +16,8 @@ pub enum Format {
     Csv,
     Json,
     Table,
+    /// A Parquet file (to `--out FILE` or a pipe, never a terminal).
+    Parquet,
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,21 +40,29 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
         a.export.columns.as_deref(),
         ESCALATION_HEADER,
-        format == Format::Csv,
+        matches!(format, Format::Csv | Format::Parquet),
     )?;
+    if format == Format::Parquet {
+        super::parquet_checks(a.export.out.as_deref(), ESCALATION_TABLE, columns.as_ref())?;
+    }
     let t = load_input(&a.export.input, g)?;
     let r = Resolver::new(&t);
     let spinner = super::progress::spinner(g, "searching attack paths");
     let graph = AttackGraph::build(&r);
     let esc = Escalations::compute(&graph);
     spinner.finish_and_clear();
-    let format = match format {
-        Format::Csv => PathFormat::Csv,
-        Format::Json => PathFormat::Json,
-        Format::Table => PathFormat::Table,
-    };
     let mut out = Output::create(a.export.out.as_deref())?;
-    let n = write_rows_columns(&graph, rows(&esc), format, columns.as_ref(), &mut out)?;
+    let n = match format {
+        Format::Parquet => write_parquet(&graph, rows(&esc), columns.as_ref(), &mut out)?,
+        Format::Csv | Format::Json | Format::Table => {
+            let format = match format {
+                Format::Json => PathFormat::Json,
+                Format::Table => PathFormat::Table,
+                _ => PathFormat::Csv,
+            };
+            write_rows_columns(&graph, rows(&esc), format, columns.as_ref(), &mut out)?
+        }
+    };
     let name = out.name();
     out.finish()?;
     if a.export.out.is_some() && !g.quiet {

@@ -265,7 +265,7 @@ fn holders(
             let mut lines = Vec::new();
             for id in filter.identities(r) {
                 r.resolve(id, &mut access);
-                rb.each_row(r, &access, Some(&filter), &mut |row| {
+                rb.each_row(r, &access, Some(&filter), |row| {
                     let who = if row.identity_name.is_empty() {
                         row.identity_id
                     } else {

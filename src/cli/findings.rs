@@ -8,8 +8,8 @@ use crate::findings::FINDINGS_HEADER;
 use crate::findings::{self, Severity, rank};
 use crate::report::Output;
 use crate::report::findings::{
-    DEFAULT_LIMIT, FindingsFormat, TableNotes, TableOptions, by_identity, to_csv_columns, to_json,
-    to_table,
+    DEFAULT_LIMIT, FINDINGS_TABLE, FindingsFormat, TableNotes, TableOptions, by_identity, to_json,
+    to_table, write_csv, write_parquet,
 };
 use crate::report::table::terminal_width;
 use crate::resolve::Resolver;
@@ -63,8 +63,16 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     let columns = super::columns(
         a.export.columns.as_deref(),
         FINDINGS_HEADER,
-        format == FindingsFormat::Csv,
+        matches!(format, FindingsFormat::Csv | FindingsFormat::Parquet),
     )?;
+    if a.by.is_some() && format == FindingsFormat::Parquet {
+        return Err(Error::usage(
+            "--by identity writes a table, CSV or JSON; Parquet is for the findings export",
+        ));
+    }
+    if format == FindingsFormat::Parquet {
+        super::parquet_checks(a.export.out.as_deref(), FINDINGS_TABLE, columns.as_ref())?;
+    }
     let exceptions = match &a.exceptions {
         Some(p) => Some(findings::exceptions::load(p)?),
         None => None,
@@ -101,14 +109,22 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         ids: a.rows.ids,
         width: terminal_width(),
     };
-    let bytes = match (a.by, format) {
-        (Some(By::Identity), f) => by_identity(&rank::by_identity(&found), f, opts)?,
-        (None, FindingsFormat::Csv) => to_csv_columns(&found, columns.as_ref()),
-        (None, FindingsFormat::Json) => to_json(&found, &applied.suppressed_findings)?,
-        (None, FindingsFormat::Table) => to_table(&t, &found, &notes, opts).into_bytes(),
-    };
     let mut out = Output::create(a.export.out.as_deref())?;
-    out.write_all(&bytes)?;
+    match (a.by, format) {
+        (Some(By::Identity), f) => {
+            out.write_all(&by_identity(&rank::by_identity(&found), f, opts)?)?
+        }
+        (None, FindingsFormat::Csv) => write_csv(&found, columns.as_ref(), &mut out)?,
+        (None, FindingsFormat::Parquet) => {
+            write_parquet(&found, columns.as_ref(), &mut out)?;
+        }
+        (None, FindingsFormat::Json) => {
+            out.write_all(&to_json(&found, &applied.suppressed_findings)?)?
+        }
+        (None, FindingsFormat::Table) => {
+            out.write_all(to_table(&t, &found, &notes, opts).as_bytes())?
+        }
+    }
     out.finish()?;
     // Expired and stale exceptions are reported even with -q: an accepted risk that no longer
     // applies is a finding about the exceptions file itself.

@@ -292,15 +292,18 @@ pub struct ExportArgs {
     pub columns: Option<String>,
 }
 
-/// `--columns`: checked against the export's header before the input is read; CSV only.
+/// `--columns`: checked against the export's header before the input is read; CSV and Parquet
+/// only (`tabular`).
 pub fn columns(
     spec: Option<&str>,
     header: &str,
-    csv: bool,
+    tabular: bool,
 ) -> Result<Option<crate::report::csv::Columns>, Error> {
     let Some(spec) = spec else { return Ok(None) };
-    if !csv {
-        return Err(Error::usage("--columns applies to --format csv"));
+    if !tabular {
+        return Err(Error::usage(
+            "--columns applies to --format csv and --format parquet",
+        ));
     }
     crate::report::csv::Columns::parse(spec, header)
         .map(Some)
@@ -308,6 +311,25 @@ pub fn columns(
             message: e.to_string(),
             help: None,
         })
+}
+
+/// `--format parquet`: checked before the input is read. The file is binary, so it is never
+/// written to a terminal; a file (`--out`) or a pipe is fine (the writer never seeks). A
+/// `--columns` selection must name distinct columns.
+pub fn parquet_checks(
+    out: Option<&Path>,
+    table: crate::report::parquet::Table,
+    columns: Option<&crate::report::csv::Columns>,
+) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    if out.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::Usage {
+            message: "--format parquet writes a binary file, not text for a terminal".into(),
+            help: Some("give --out FILE, or redirect standard output to a file or a pipe".into()),
+        });
+    }
+    crate::report::parquet::Layout::new(table, columns)?;
+    Ok(())
 }
 
 /// Loads `--input` with a spinner, and reports tolerated input problems on standard error.

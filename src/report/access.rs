@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 pub use super::csv::write_csv_fields;
 use super::output::{Output, OutputError};
+use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
 use crate::model::*;
 use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
@@ -96,10 +97,7 @@ pub fn write_access_filtered(
             .par_chunks(CHUNK)
             .map_init(
                 || {
-                    let rb = RowBuf {
-                        columns: columns.cloned(),
-                        ..RowBuf::default()
-                    };
+                    let rb = RowBuf::for_columns(columns);
                     (Access::default(), rb)
                 },
                 |(access, rb), chunk| {
@@ -140,6 +138,84 @@ pub fn write_access_filtered(
     Ok(stats)
 }
 
+/// The access export's columns for Parquet: `enabled` is a boolean; names, `environment_id` and
+/// `sources` (empty for OPEN applications) may be empty and become nulls.
+pub const ACCESS_TABLE: Table = Table {
+    header: ACCESS_HEADER,
+    kinds: &[
+        Kind::Text,         // identity_type
+        Kind::Text,         // identity_id
+        Kind::OptionalText, // identity_name
+        Kind::OptionalText, // environment_id
+        Kind::Boolean,      // enabled
+        Kind::Text,         // entitlement_type
+        Kind::Text,         // entitlement_id
+        Kind::OptionalText, // entitlement_name
+        Kind::Text,         // scope_type
+        Kind::Text,         // scope_id
+        Kind::OptionalText, // scope_name
+        Kind::Text,         // via
+        Kind::OptionalText, // sources
+        Kind::Text,         // path
+    ],
+};
+
+/// The access export as Parquet: the CSV's rows and order (`columns` honoured), one row group
+/// per batch of identities. Batch k+1 is resolved and laid out in columns while batch k is
+/// encoded, so both cores stay busy although the encoder is sequential.
+pub fn write_access_parquet(
+    r: &Resolver,
+    filter: Option<&AccessFilter>,
+    columns: Option<&super::csv::Columns>,
+    out: &mut Output,
+    progress: &dyn Fn(u64, u64),
+) -> Result<ExportStats, ParquetError> {
+    let ids = match filter {
+        Some(f) => f.identities(r),
+        None => r.identities_in_order(),
+    };
+    let mut w = ParquetWriter::new(Layout::new(ACCESS_TABLE, columns)?, out)?;
+    let layout = std::sync::Arc::clone(w.layout());
+    let total = ids.len() as u64;
+    let format = |batch: &[Identity]| -> Vec<RowChunk> {
+        batch
+            .par_chunks(CHUNK)
+            .map_init(
+                || (Access::default(), RowBuf::for_columns(columns)),
+                |(access, rb), chunk| {
+                    let mut rows = RowChunk::new(&layout, chunk.len() * 8);
+                    for &id in chunk {
+                        r.resolve(id, access);
+                        rb.each_row(r, access, filter, |row| rows.push(&row.fields()));
+                    }
+                    rows
+                },
+            )
+            .collect()
+    };
+    let mut pending: Option<Vec<RowChunk>> = None;
+    let mut done = 0u64;
+    for batch in ids.chunks(CHUNK * BATCH) {
+        let (written, next) = rayon::join(
+            || pending.take().map_or(Ok(()), |p| w.write(p)),
+            || format(batch),
+        );
+        written?;
+        pending = Some(next);
+        done += batch.len() as u64;
+        progress(done, total);
+    }
+    if let Some(p) = pending {
+        w.write(p)?;
+    }
+    let rows = w.finish()?;
+    Ok(ExportStats {
+        identities: total,
+        rows,
+        bytes: 0,
+    })
+}
+
 /// One row of the access export, borrowed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AccessRow<'a> {
@@ -173,9 +249,28 @@ pub struct RowBuf {
     sources: String,
     /// `--columns`: only these CSV columns.
     pub columns: Option<super::csv::Columns>,
+    /// The selection leaves out `path` / `sources`: they are not computed at all (the path's
+    /// shortest group chain is most of the formatting cost).
+    skip_path: bool,
+    skip_sources: bool,
 }
 
+/// Positions of `sources` and `path` in [`ACCESS_HEADER`].
+const SOURCES_COLUMN: usize = 12;
+const PATH_COLUMN: usize = 13;
+
 impl RowBuf {
+    /// A row formatter for `columns` (all when `None`): columns left out are not computed.
+    pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
+        let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
+        RowBuf {
+            columns: columns.cloned(),
+            skip_path: !wants(PATH_COLUMN),
+            skip_sources: !wants(SOURCES_COLUMN),
+            ..RowBuf::default()
+        }
+    }
+
     /// Appends the rows of `access` to `bytes`; returns the number of rows.
     pub fn rows(
         &mut self,
@@ -197,7 +292,7 @@ impl RowBuf {
         bytes: &mut Vec<u8>,
     ) -> u64 {
         let columns = self.columns.take();
-        let n = self.each_row(r, a, filter, &mut |row| {
+        let n = self.each_row(r, a, filter, |row| {
             emit_row(format, row, columns.as_ref(), bytes)
         });
         self.columns = columns;
@@ -211,7 +306,7 @@ impl RowBuf {
         r: &Resolver,
         a: &Access,
         filter: Option<&AccessFilter>,
-        emit: &mut dyn FnMut(&AccessRow),
+        mut emit: impl FnMut(&AccessRow),
     ) -> u64 {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
@@ -227,14 +322,21 @@ impl RowBuf {
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
             path.clear();
-            identity_label(t, id, &mut path);
             for (i, g) in a.app_groups(e).iter().enumerate() {
+                if self.skip_sources {
+                    break;
+                }
                 if i > 0 {
                     sources.push(';');
                 }
                 sources.push_str(t.s(t.groups[g.idx()].id));
             }
-            if let Identity::User(u) = id {
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+            }
+            if !self.skip_path
+                && let Identity::User(u) = id
+            {
                 match e.via {
                     Via::Group => best_chain(r, u, a.app_groups(e), &mut path),
                     Via::AdminRole => {
@@ -249,7 +351,9 @@ impl RowBuf {
                     _ => {}
                 }
             }
-            let _ = write!(path, " -> application:{}", t.s(app.name));
+            if !self.skip_path {
+                let _ = write!(path, " -> application:{}", t.s(app.name));
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
@@ -281,14 +385,18 @@ impl RowBuf {
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
             path.clear();
-            role_sources(t, a, e, &mut sources);
-            identity_label(t, id, &mut path);
-            if !e.direct
-                && let Identity::User(u) = id
-            {
-                best_chain(r, u, a.role_groups(e), &mut path);
+            if !self.skip_sources {
+                role_sources(t, a, e, &mut sources);
             }
-            role_label(t, e, &mut path);
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                if !e.direct
+                    && let Identity::User(u) = id
+                {
+                    best_chain(r, u, a.role_groups(e), &mut path);
+                }
+                role_label(t, e, &mut path);
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
@@ -318,7 +426,6 @@ impl RowBuf {
             }
             let mut path = std::mem::take(&mut self.path);
             path.clear();
-            identity_label(t, id, &mut path);
             let scope_name = t
                 .index
                 .scope
@@ -339,12 +446,15 @@ impl RowBuf {
             } else {
                 scope_name
             };
-            let _ = write!(
-                path,
-                " -> scope:{} @ RESOURCE:{}",
-                t.s(shown),
-                t.s(res_name)
-            );
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                let _ = write!(
+                    path,
+                    " -> scope:{} @ RESOURCE:{}",
+                    t.s(shown),
+                    t.s(res_name)
+                );
+            }
             let row = AccessRow {
                 identity_type: id.type_str(),
                 identity_id: iid,
@@ -402,24 +512,29 @@ pub fn emit_row(
 
 /// Appends one CSV record (RFC 4180: quoted when needed, CRLF).
 pub fn write_csv_row(row: &AccessRow, columns: Option<&super::csv::Columns>, out: &mut Vec<u8>) {
-    let enabled = if row.enabled { "true" } else { "false" };
-    let fields = [
-        row.identity_type,
-        row.identity_id,
-        row.identity_name,
-        row.environment_id,
-        enabled,
-        row.entitlement_type,
-        row.entitlement_id,
-        row.entitlement_name,
-        row.scope_type,
-        row.scope_id,
-        row.scope_name,
-        row.via,
-        row.sources,
-        row.path,
-    ];
-    super::csv::write_record(&fields, columns, out);
+    super::csv::write_record(&row.fields(), columns, out);
+}
+
+impl AccessRow<'_> {
+    /// The row's cells as the CSV writes them, in header order.
+    pub fn fields(&self) -> [&str; 14] {
+        [
+            self.identity_type,
+            self.identity_id,
+            self.identity_name,
+            self.environment_id,
+            if self.enabled { "true" } else { "false" },
+            self.entitlement_type,
+            self.entitlement_id,
+            self.entitlement_name,
+            self.scope_type,
+            self.scope_id,
+            self.scope_name,
+            self.via,
+            self.sources,
+            self.path,
+        ]
+    }
 }
 
 /// The access rows as a table for a person: the first `limit` rows (all with `None`) of what
@@ -456,7 +571,7 @@ pub fn to_table(
     };
     for id in list {
         r.resolve(id, &mut access);
-        total += rb.each_row(r, &access, filter, &mut |row| {
+        total += rb.each_row(r, &access, filter, |row| {
             if table.rows.len() < limit {
                 table.row([
                     pick(row.identity_name, row.identity_id),

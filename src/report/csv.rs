@@ -57,6 +57,11 @@ impl Columns {
         Ok(Columns(idx))
     }
 
+    /// Positions of the selected columns in the header, in the order asked.
+    pub fn indices(&self) -> &[usize] {
+        &self.0
+    }
+
     /// The header line of the selection (CRLF included).
     pub fn header(&self, header: &str) -> Vec<u8> {
         let names: Vec<&str> = header.split(',').collect();

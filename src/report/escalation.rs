@@ -1,5 +1,5 @@
 //! The escalation export (attack-path model, section 4) and the rows of `who-can`: CSV, JSON,
-//! a table for people, and drawings (dot, Mermaid) of the paths.
+//! Parquet, a table for people, and drawings (dot, Mermaid) of the paths.
 //!
 //! CSV rows are formatted in parallel: batches of rows are cut into chunks, each chunk formatted
 //! on one core into its own buffer (path text and fields in reusable scratch), and the chunks
@@ -13,6 +13,7 @@ use petgraph::graph::EdgeIndex;
 
 use super::access::identity_columns;
 use super::output::{Output, OutputError};
+use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
 use crate::graph::attack::render::{PathDrawing, path_text, privilege_label};
 use crate::graph::attack::{AttackGraph, PrivId};
 use crate::resolve::Identity;
@@ -174,6 +175,73 @@ pub fn write_rows_columns<'a>(
             Ok(n)
         }
     }
+}
+
+/// The escalation export's columns for Parquet: `steps` is an integer; names and
+/// `environment_id` may be empty and become nulls.
+pub const ESCALATION_TABLE: Table = Table {
+    header: ESCALATION_HEADER,
+    kinds: &[
+        Kind::Text,         // identity_type
+        Kind::Text,         // identity_id
+        Kind::OptionalText, // identity_name
+        Kind::OptionalText, // environment_id
+        Kind::Text,         // role_id
+        Kind::OptionalText, // role_name
+        Kind::Text,         // scope_type
+        Kind::Text,         // scope_id
+        Kind::OptionalText, // scope_name
+        Kind::Int64,        // steps
+        Kind::Text,         // path
+    ],
+};
+
+/// The CSV's rows, in its order, as Parquet (`columns` honoured): one row group per batch of
+/// rows, laid out in columns on all cores while the previous batch is encoded.
+pub fn write_parquet<'a>(
+    g: &AttackGraph,
+    rows: impl Iterator<Item = PathRow<'a>>,
+    columns: Option<&super::csv::Columns>,
+    out: &mut Output,
+) -> Result<u64, ParquetError> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 2048;
+    const BATCH: usize = 64 * CHUNK;
+    let mut w = ParquetWriter::new(Layout::new(ESCALATION_TABLE, columns)?, out)?;
+    let layout = std::sync::Arc::clone(w.layout());
+    let format = |batch: &[PathRow]| -> Vec<RowChunk> {
+        batch
+            .par_chunks(CHUNK)
+            .map_init(String::new, |path, chunk| {
+                let mut cols = RowChunk::new(&layout, chunk.len());
+                let mut steps = itoa_buf();
+                for r in chunk {
+                    path.clear();
+                    row_path(g, r, path);
+                    let st = itoa(r.steps, &mut steps);
+                    cols.push(&fields(g, r, st, path));
+                }
+                cols
+            })
+            .collect()
+    };
+    let mut rows = rows.peekable();
+    let mut batch: Vec<PathRow> = Vec::with_capacity(BATCH);
+    let mut pending: Option<Vec<RowChunk>> = None;
+    while rows.peek().is_some() {
+        batch.clear();
+        batch.extend(rows.by_ref().take(BATCH));
+        let (written, next) = rayon::join(
+            || pending.take().map_or(Ok(()), |p| w.write(p)),
+            || format(&batch),
+        );
+        written?;
+        pending = Some(next);
+    }
+    if let Some(p) = pending {
+        w.write(p)?;
+    }
+    w.finish()
 }
 
 fn itoa_buf() -> [u8; 10] {

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod json;
 pub mod opengraph;
 pub mod output;
+pub mod parquet;
 pub mod summary;
 pub mod table;
 

@@ -24,6 +24,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "report",
         &["findings", "graph", "resolve", "usage", "model", "cleanup"],
     ),
+    // A file of a module may have its own, narrower row (`module/file`): the Parquet writer
+    // takes CSV fields and knows nothing of the engine.
+    ("report/parquet", &[]),
     (
         "review",
         &[
@@ -91,7 +94,11 @@ fn violations(src: &Path, allowed: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<Strin
         if matches!(module.as_str(), "cli" | "main" | "lib") || rel.ends_with("tests.rs") {
             continue;
         }
-        let Some(ok) = allowed.get(module.as_str()) else {
+        let file = rel.with_extension("").to_string_lossy().replace('\\', "/");
+        let Some(ok) = allowed
+            .get(file.as_str())
+            .or_else(|| allowed.get(module.as_str()))
+        else {
             bad.push(format!(
                 "{}: module `{module}` is not in the layer table",
                 rel.display()
@@ -139,6 +146,15 @@ fn the_layer_check_catches_an_upward_import() {
         "//! crate::report in a comment is fine\nuse crate::report::Output;\n#[cfg(test)]\nmod tests { use crate::cli; }\n",
     )
     .unwrap();
+    std::fs::create_dir_all(src.join("report")).unwrap();
+    std::fs::write(src.join("report/parquet.rs"), "use crate::model::Tenant;\n").unwrap();
     let bad = violations(&src, &table());
-    assert_eq!(bad, vec!["model/mod.rs uses crate::report".to_string()]);
+    assert_eq!(
+        bad,
+        vec![
+            "model/mod.rs uses crate::report".to_string(),
+            "report/parquet.rs uses crate::model".to_string()
+        ],
+        "a file with its own row is held to it"
+    );
 }

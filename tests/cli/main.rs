@@ -10,6 +10,7 @@ mod findings;
 mod ingest;
 mod opengraph;
 mod oracle;
+mod parquet;
 mod questions;
 mod refusals;
 mod review;

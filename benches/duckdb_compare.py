@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""p1graph's access export side by side with DuckDB writing the same rows.
+
+    python3 benches/duckdb_compare.py --p1graph target/release/p1graph --snapshot t200k.p1g \
+        [--runs 3] [--work DIR] [--no-duckdb]
+
+What is timed (median of --runs runs each):
+
+  p1graph  `access -i SNAP -o a.csv` (load the snapshot, resolve everyone, write the CSV), the
+           same with `--columns` of the seven key columns, and `--format parquet`: wall time and
+           peak RSS from `/usr/bin/time -v`.
+  DuckDB   the same rows, loaded once (not timed) from p1graph's CSV into an in-memory table
+           `tbl`, then (a) `COPY tbl TO 'x.csv'` (the full CSV), (b) the seven key columns with
+           `COPY (SELECT ...) TO`, both in insertion order and "tuned" (preserve_insertion_order
+           off, so DuckDB may write in parallel and out of order), and (c) `COPY tbl TO
+           'x.parquet'` (zstd) for comparison.
+
+It also checks that DuckDB reads p1graph's Parquet file directly and finds the CSV's rows.
+Prints a Markdown table; sizes in MB (10^6 bytes), throughput = CSV bytes / wall time.
+"""
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# The seven columns that identify an access row (access model, section 3): who (identity type and
+# id, and its environment), what (entitlement type and id) and where (scope type and id).
+KEY = [
+    "identity_type",
+    "identity_id",
+    "environment_id",
+    "entitlement_type",
+    "entitlement_id",
+    "scope_type",
+    "scope_id",
+]
+
+
+def timed_cmd(cmd):
+    """Runs cmd under /usr/bin/time -v: (wall seconds, peak RSS in MiB)."""
+    r = subprocess.run(
+        ["/usr/bin/time", "-v"] + cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", r.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    parts = [float(x) for x in wall.group(1).split(":")]
+    secs = 0.0
+    for p in parts:
+        secs = secs * 60 + p
+    return secs, int(rss.group(1)) / 1024
+
+
+def p1graph_runs(args, extra, out, runs):
+    """Median wall seconds, max peak RSS (MiB) and the output's size of `access` runs."""
+    walls, rsss = [], []
+    for _ in range(runs):
+        # A precise wall clock: /usr/bin/time prints hundredths only.
+        t0 = time.perf_counter()
+        _, rss = timed_cmd([args.p1graph, "access", "-q", "-i", args.snapshot, "-o", out] + extra)
+        walls.append(time.perf_counter() - t0)
+        rsss.append(rss)
+    return statistics.median(walls), max(rsss), os.path.getsize(out)
+
+
+def duck_runs(con, sql, runs, setup=None):
+    walls = []
+    for _ in range(runs):
+        if setup:
+            con.execute(setup)
+        t0 = time.perf_counter()
+        con.execute(sql)
+        walls.append(time.perf_counter() - t0)
+    return statistics.median(walls)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--p1graph", required=True)
+    ap.add_argument("--snapshot", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--work", default=None, help="scratch directory (default: a temporary one)")
+    ap.add_argument("--no-duckdb", action="store_true", help="time p1graph only")
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix="p1graph-duckdb-")
+    os.makedirs(work, exist_ok=True)
+    f = lambda name: os.path.join(work, name)
+    rows = []  # (what, median s, peak MiB or None, bytes)
+
+    full = p1graph_runs(args, [], f("p1.csv"), args.runs)
+    rows.append(("p1graph access (CSV, 14 columns)", *full))
+    key = p1graph_runs(args, ["--columns", ",".join(KEY)], f("p1key.csv"), args.runs)
+    rows.append(("p1graph access --columns (7 key columns)", *key))
+    pq = p1graph_runs(args, ["--format", "parquet"], f("p1.parquet"), args.runs)
+    rows.append(("p1graph access --format parquet (14 columns)", *pq))
+    pqk = p1graph_runs(
+        args, ["--format", "parquet", "--columns", ",".join(KEY)], f("p1key.parquet"), args.runs
+    )
+    rows.append(("p1graph access --format parquet --columns (7)", *pqk))
+    csv_rows = sum(1 for _ in open(f("p1.csv"), "rb")) - 1
+
+    duck = {}
+    if not args.no_duckdb:
+        import duckdb
+
+        con = duckdb.connect()
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        con.execute(f"CREATE TABLE tbl AS SELECT * FROM read_csv('{f('p1.csv')}', header=true)")
+        n = con.execute("SELECT count(*) FROM tbl").fetchone()[0]
+        assert n == csv_rows, (n, csv_rows)
+        # DuckDB reads p1graph's Parquet directly: same rows, same key columns in the same order.
+        got = con.execute(f"SELECT count(*) FROM read_parquet('{f('p1.parquet')}')").fetchone()[0]
+        assert got == csv_rows, (got, csv_rows)
+        k = ", ".join(KEY)
+        diff = con.execute(
+            f"""SELECT count(*) FROM (
+                  SELECT row_number() OVER () AS i, {k} FROM read_parquet('{f('p1.parquet')}')
+                  EXCEPT
+                  SELECT row_number() OVER () AS i, {k} FROM read_csv('{f('p1key.csv')}', header=true, all_varchar=true))"""
+        ).fetchone()[0]
+        assert diff == 0, f"{diff} rows differ between p1graph's Parquet and CSV"
+        ordered = "SET preserve_insertion_order = true"
+        tuned = "SET preserve_insertion_order = false"
+        copy_full = f"COPY tbl TO '{f('duck.csv')}' (HEADER, DELIMITER ',')"
+        copy_key = f"COPY (SELECT {k} FROM tbl) TO '{f('duckkey.csv')}' (HEADER, DELIMITER ',')"
+        copy_pq = f"COPY tbl TO '{f('duck.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+        duck["full"] = duck_runs(con, copy_full, args.runs, ordered)
+        rows.append(("DuckDB COPY tbl TO csv (ordered)", duck["full"], None, os.path.getsize(f("duck.csv"))))
+        duck["full_tuned"] = duck_runs(con, copy_full, args.runs, tuned)
+        rows.append(("DuckDB COPY tbl TO csv (tuned)", duck["full_tuned"], None, os.path.getsize(f("duck.csv"))))
+        duck["key"] = duck_runs(con, copy_key, args.runs, ordered)
+        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (ordered)", duck["key"], None, os.path.getsize(f("duckkey.csv"))))
+        duck["key_tuned"] = duck_runs(con, copy_key, args.runs, tuned)
+        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (tuned)", duck["key_tuned"], None, os.path.getsize(f("duckkey.csv"))))
+        duck["parquet"] = duck_runs(con, copy_pq, args.runs, ordered)
+        rows.append(("DuckDB COPY tbl TO parquet (zstd)", duck["parquet"], None, os.path.getsize(f("duck.parquet"))))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"DuckDB {duckdb.__version__}, {threads} threads; its process peaked at {peak:.0f} MiB (table included)")
+
+    print(f"snapshot {args.snapshot}: {csv_rows:,} access rows, {os.path.getsize(f('p1.csv')) / 1e6:.1f} MB of CSV; median of {args.runs} runs\n")
+    print("| what | median wall | peak RSS | output | MB/s |")
+    print("|---|---|---|---|---|")
+    for what, secs, rss, size in rows:
+        mbs = size / 1e6 / secs if secs > 0 else 0
+        rss_s = f"{rss:.0f} MiB" if rss is not None else ""
+        print(f"| {what} | {secs:.3f} s | {rss_s} | {size / 1e6:.1f} MB | {mbs:.0f} |")
+    if duck:
+        best_full = min(duck["full"], duck["full_tuned"])
+        best_key = min(duck["key"], duck["key_tuned"])
+        print()
+        print(f"full CSV: p1graph {full[0]:.3f} s vs DuckDB COPY {best_full:.3f} s: {best_full / full[0]:.2f}x (target >= 2x)")
+        print(f"7 key columns: p1graph {key[0]:.3f} s vs DuckDB query {best_key:.3f} s: {best_key / key[0]:.2f}x (target >= 5x)")
+    if not args.work:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
