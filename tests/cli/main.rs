@@ -11,6 +11,7 @@ mod ingest;
 mod opengraph;
 mod oracle;
 mod refusals;
+mod resume;
 mod review;
 mod rules;
 mod support;
