@@ -126,6 +126,21 @@ fn collection_of(root: &Path, file: &Path) -> Option<String> {
     Some(stem.replace(std::path::MAIN_SEPARATOR, "/"))
 }
 
+/// Removes the empty folders below `dir` (not `dir` itself).
+fn remove_empty_subdirs(dir: &Path) -> io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            let p = e.path();
+            remove_empty_subdirs(&p)?;
+            if fs::read_dir(&p)?.next().is_none() {
+                fs::remove_dir(&p)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     for e in fs::read_dir(dir)? {
         let e = e?;
@@ -251,6 +266,9 @@ impl ExportWriter {
                 }
             }
         }
+        // Folders emptied above would otherwise land in the export (an empty environment
+        // folder reads as an environment).
+        remove_empty_subdirs(work).map_err(io_err(work))?;
         let parent = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -556,12 +574,17 @@ mod tests {
         w.write_raw_line("environments/e1/users", b"{\"id\":\"u2")
             .unwrap();
         w.touch("roles").unwrap();
+        w.touch("environments/e2/users").unwrap();
         fs::write(work.join("ckpt"), b"kept").unwrap();
         w.sync_all().unwrap();
         drop(w);
         assert!(work.is_dir(), "a work area outlives its writer");
         let mut w = ExportWriter::work_area(&dest, &work, true, Some(&lengths), &["ckpt"]).unwrap();
         assert!(!work.join("roles.jsonl").exists());
+        assert!(
+            !work.join("environments/e2").exists(),
+            "emptied folders go too"
+        );
         assert_eq!(fs::read(work.join("ckpt")).unwrap(), b"kept");
         w.write("environments/e1/users", &serde_json::json!({"id": "u2"}))
             .unwrap();
