@@ -228,6 +228,18 @@ impl ExportWriter {
                 fs::create_dir_all(work).map_err(io_err(work))?;
             }
             Some(lengths) => {
+                // Stopped while compressing at the end: plain files already removed come back
+                // from their compressed copies (written whole before any plain file went).
+                for c in lengths.keys() {
+                    let plain = work.join(format!("{c}.jsonl"));
+                    let zst = work.join(format!("{c}.jsonl.zst"));
+                    if !plain.exists() && zst.is_file() {
+                        let bytes = fs::File::open(&zst)
+                            .and_then(zstd::decode_all)
+                            .map_err(io_err(&zst))?;
+                        fs::write(&plain, bytes).map_err(io_err(&plain))?;
+                    }
+                }
                 let mut files = Vec::new();
                 walk_files(work, &mut files).map_err(io_err(work))?;
                 for f in files {
@@ -456,17 +468,20 @@ impl ExportWriter {
             sink.finish()
                 .map_err(|source| WriteError::Io { path, source })?;
         }
-        if let Some(w) = &self.work {
-            if self.compress {
-                for c in w.lens.keys() {
-                    compress_file(&self.tmp.join(format!("{c}.jsonl")))?;
-                }
+        if let Some(w) = &self.work
+            && self.compress
+        {
+            // Every file compressed before any plain one goes: a work area stopped in between
+            // is restored from the compressed copies when reopened.
+            for c in w.lens.keys() {
+                compress_file(&self.tmp.join(format!("{c}.jsonl")))?;
             }
-            for name in &w.scratch {
-                let p = self.tmp.join(name);
-                if p.exists() {
-                    fs::remove_file(&p).map_err(|source| WriteError::Io { path: p, source })?;
-                }
+            for c in w.lens.keys() {
+                let plain = self.tmp.join(format!("{c}.jsonl"));
+                fs::remove_file(&plain).map_err(|source| WriteError::Io {
+                    path: plain,
+                    source,
+                })?;
             }
         }
         let mpath = self.tmp.join("manifest.json");
@@ -493,11 +508,22 @@ impl ExportWriter {
             source,
         })?;
         self.finished = true;
+        // A work area's scratch files (its checkpoint) go last: until the rename, the work
+        // area must stay resumable.
+        if let Some(w) = &self.work {
+            for name in &w.scratch {
+                let p = self.dest.join(name);
+                if p.exists() {
+                    fs::remove_file(&p).map_err(|source| WriteError::Io { path: p, source })?;
+                }
+            }
+        }
         Ok(self.dest.clone())
     }
 }
 
-/// `X.jsonl` -> `X.jsonl.zst` (one frame, level 3: the same bytes for the same input).
+/// `X.jsonl` -> `X.jsonl.zst` beside it (one frame, level 3: the same bytes for the same
+/// input).
 fn compress_file(plain: &Path) -> Result<(), WriteError> {
     let zst = plain.with_extension("jsonl.zst");
     let io_err = |path: &Path| {
@@ -513,8 +539,7 @@ fn compress_file(plain: &Path) -> Result<(), WriteError> {
     out.into_inner()
         .map_err(|e| e.into_error())
         .and_then(|f| f.sync_all())
-        .map_err(io_err(&zst))?;
-    fs::remove_file(plain).map_err(io_err(plain))
+        .map_err(io_err(&zst))
 }
 
 impl Drop for ExportWriter {
@@ -589,7 +614,8 @@ mod tests {
         w.write("environments/e1/users", &serde_json::json!({"id": "u2"}))
             .unwrap();
         w.finish(&ManifestFile::new()).unwrap();
-        assert!(!work.exists() && !dest.join("ckpt").exists());
+        assert!(!work.exists());
+        assert!(!work.join("ckpt").exists() && !dest.join("ckpt").exists());
         let f = fs::File::open(dest.join("environments/e1/users.jsonl.zst")).unwrap();
         let text = zstd::decode_all(f).unwrap();
         assert_eq!(text, b"{\"id\":\"u1\"}\n{\"id\":\"u2\"}\n");
@@ -603,6 +629,28 @@ mod tests {
             ExportWriter::work_area(&dest, &work2, false, Some(&want), &[]),
             Err(WriteError::WorkArea { .. })
         ));
+    }
+
+    #[test]
+    fn a_work_area_stopped_while_compressing_is_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("exp");
+        let work = dir.path().join(".exp.work");
+        let mut w = ExportWriter::work_area(&dest, &work, true, None, &[]).unwrap();
+        w.write("roles", &serde_json::json!({"id": "r1"})).unwrap();
+        let lengths = w.flush_lengths().unwrap();
+        drop(w);
+        // What finish leaves when stopped after removing a plain file.
+        compress_file(&work.join("roles.jsonl")).unwrap();
+        fs::remove_file(work.join("roles.jsonl")).unwrap();
+        let w = ExportWriter::work_area(&dest, &work, true, Some(&lengths), &[]).unwrap();
+        assert_eq!(
+            fs::read_to_string(work.join("roles.jsonl")).unwrap(),
+            "{\"id\":\"r1\"}\n"
+        );
+        assert!(!work.join("roles.jsonl.zst").exists());
+        w.finish(&ManifestFile::new()).unwrap();
+        assert!(dest.join("roles.jsonl.zst").is_file() && !dest.join("roles.jsonl").exists());
     }
 
     #[test]
