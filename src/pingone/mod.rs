@@ -306,6 +306,10 @@ pub async fn ingest(
             if let Err(w) = ckpt.save(&mut lock()) {
                 tracing::warn!("the checkpoint could not be saved: {w}");
             }
+            // A resume refused (another organization) has its own advice.
+            if let IngestError::Checkpoint(_) = e {
+                return Err(e);
+            }
             return Err(IngestError::Stopped {
                 work,
                 source: Box::new(e),

@@ -282,6 +282,33 @@ fn a_work_area_needs_resume_and_resume_needs_the_same_options() {
 }
 
 #[test]
+fn resume_refuses_another_organization() {
+    let mock = start(&demo());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    mock.set_dead_after(Some(40));
+    let o = ingest(&mock, &out, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    mock.set_dead_after(None);
+    let org = "de2a83ee-0000-4000-8000-000000000000";
+    mock.set_organization(org);
+    let before = mock.api_requests();
+    let o = ingest(&mock, &out, &["--resume"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("organization: was `66de0e06-5920-5877-8cdd-9311e084d96b`")
+            && stderr.contains(&format!("now `{org}`"))
+            && stderr.contains("repeat the earlier command with --resume, or remove")
+            && !stderr.contains("to continue"),
+        "{stderr}"
+    );
+    // One request to learn the organization, nothing collected.
+    assert_eq!(mock.api_requests() - before, 1);
+    assert!(work_area(&out).join("checkpoint.json").is_file());
+}
+
+#[test]
 fn a_compressed_resumed_export_is_byte_identical() {
     let mock = start(&demo());
     let tmp = tempfile::tempdir().unwrap();

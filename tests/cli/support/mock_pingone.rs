@@ -169,6 +169,8 @@ struct Mock {
     /// After this many API requests the worker's secret is revoked: every API request answers
     /// `401` and the token endpoint refuses the client (settable while running).
     dead_after: Mutex<Option<u64>>,
+    /// Answer `GET /environments/{id}` with this organization id instead (settable while running).
+    organization_override: Mutex<Option<String>>,
     second: Mutex<(u64, u32)>,
     started: Instant,
 }
@@ -316,6 +318,7 @@ impl MockPingOne {
                     }),
                     api_requests: Mutex::new(0),
                     dead_after: Mutex::new(None),
+                    organization_override: Mutex::new(None),
                     second: Mutex::new((0, 0)),
                     started: Instant::now(),
                 });
@@ -372,6 +375,12 @@ impl MockPingOne {
     /// and the token endpoint refuses the client, as after a revoked secret; `None` heals it.
     pub fn set_dead_after(&self, n: Option<u64>) {
         *self.state.dead_after.lock().unwrap() = n;
+    }
+
+    /// `GET /environments/{id}` names this organization from now on (another tenant behind the
+    /// same host).
+    pub fn set_organization(&self, id: &str) {
+        *self.state.organization_override.lock().unwrap() = Some(id.to_string());
     }
 
     /// API requests answered so far (token requests not counted).
@@ -706,6 +715,10 @@ impl Mock {
                 .find(|e| e["id"].as_str() == Some(env))
             {
                 Some(e) => {
+                    let mut e = e.clone();
+                    if let Some(org) = self.organization_override.lock().unwrap().clone() {
+                        e["organization"] = json!({ "id": org });
+                    }
                     ([(header::CONTENT_TYPE, "application/json")], e.to_string()).into_response()
                 }
                 None => error_for(404),
