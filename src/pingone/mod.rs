@@ -302,6 +302,14 @@ pub async fn ingest(
     let (mut report, manifest) = match result {
         Ok(r) => r,
         Err(e) => {
+            let st = ckpt.state();
+            if st.runs == 1 && st.steps.is_empty() {
+                // Nothing complete (a wrong secret, a host that does not answer): nothing to
+                // resume, so no work area is left to trip the next run.
+                drop(out);
+                let _ = std::fs::remove_dir_all(&work);
+                return Err(e);
+            }
             // Keep the last consistent point for `--resume`.
             if let Err(w) = ckpt.save(&mut lock()) {
                 tracing::warn!("the checkpoint could not be saved: {w}");

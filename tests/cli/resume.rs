@@ -223,6 +223,16 @@ fn a_work_area_needs_resume_and_resume_needs_the_same_options() {
     assert!(stderr.contains("no work area"), "{stderr}");
     assert_eq!(mock.api_requests(), 0, "refused before any request");
 
+    // A run that completed nothing (a wrong secret) leaves nothing.
+    let o = base(&mock, &out)
+        .env("P1GRAPH_CLIENT_SECRET", "wrong")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("--resume"), "{stderr}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+
     // A run stopped early leaves its work area.
     mock.set_dead_after(Some(20));
     let o = ingest(&mock, &out, &[]).output().unwrap();
