@@ -70,6 +70,13 @@ pub struct IngestArgs {
     /// Write `.jsonl.zst` files.
     #[arg(long)]
     pub compress: bool,
+    /// Continue the ingest that stopped early (its work area `.NAME.p1graph-work` beside
+    /// `--out`), with the same options: what is complete is not read again.
+    #[arg(long)]
+    pub resume: bool,
+    /// Save the checkpoint at most every N milliseconds (testing).
+    #[arg(long, hide = true, default_value_t = 1000)]
+    pub checkpoint_interval_ms: u64,
     /// Page size of list requests (testing).
     #[arg(long, hide = true, default_value_t = 1000)]
     pub page_size: u32,
@@ -105,6 +112,7 @@ impl std::fmt::Debug for IngestArgs {
             .field("concurrency", &self.concurrency)
             .field("plan", &self.plan)
             .field("compress", &self.compress)
+            .field("resume", &self.resume)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +132,8 @@ impl IngestArgs {
         cfg.activities = !self.no_activities;
         cfg.compress = self.compress;
         cfg.page_size = self.page_size;
+        cfg.resume = self.resume;
+        cfg.checkpoint_interval = Duration::from_millis(self.checkpoint_interval_ms);
         if self.activity_window_hours == 0 {
             return Err(IngestError::Config(
                 "the activity window must be at least one hour".into(),
@@ -353,6 +363,8 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
     }
     let mut _raw_tmp: Option<tempfile::TempDir> = None;
     if let Some(out) = &snapshot_out {
+        // The work area is named after the snapshot, wherever the raw export goes.
+        cfg.work = Some(pingone::checkpoint::work_area_for(out));
         cfg.out = match &args.save_raw {
             Some(dir) => dir.clone(),
             None => {
@@ -372,6 +384,11 @@ pub fn run(args: IngestArgs, quiet: bool) -> Result<u8, crate::Error> {
                 dir
             }
         };
+    }
+    if !args.plan {
+        // Before the secret is asked for: a work area present needs --resume, and --resume
+        // needs one (and the same options).
+        pingone::check_work_area(&cfg)?;
     }
     let secret = args.secret()?;
     if args.plan {

@@ -161,6 +161,12 @@ fn parse_line<'a, T: Deserialize<'a>>(
     }))
 }
 
+/// Parses one line into `T` as [`parse_lines`] does (the same acceptance), without counting
+/// unknown members; the error is the reader's message for the line.
+pub fn parse_one<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, String> {
+    serde_json::from_slice(line).map_err(|e| describe_json_error(&e))
+}
+
 fn describe_json_error(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line 1 column N"; the line is ours to report, keep the column.

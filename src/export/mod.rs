@@ -10,6 +10,7 @@ pub mod lines;
 pub mod manifest;
 pub mod read;
 pub mod records;
+pub mod validate;
 pub mod write;
 
 use std::io;

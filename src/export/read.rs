@@ -159,6 +159,14 @@ impl Loader {
             for p in lines::parse_lines::<EnvironmentRec>(&path, first, ls, ENVIRONMENT_KNOWN)? {
                 self.note_unknown("environments", &p);
                 let r = &p.rec;
+                // The id names the environment's folder: it must not leave the export.
+                if let Err(e) = super::validate::plain_id(&r.id) {
+                    return Err(ReadError::Record {
+                        path: path.clone(),
+                        line: p.line,
+                        message: format!("field `id`: {e}"),
+                    });
+                }
                 let id = self.sym(&r.id);
                 if !seen.insert(id) {
                     return Err(dup(&path, p.line, "environment", &r.id));
@@ -390,16 +398,11 @@ impl Loader {
                         return Err(dup(&path, p.line, "user", &r.id));
                     }
                     let ts = |field: &str, v: Option<&str>| -> Result<Option<Ts>, ReadError> {
-                        match v {
-                            None | Some("") => Ok(None),
-                            Some(v) => Ts::parse(v).map(Some).ok_or_else(|| ReadError::Record {
-                                path: path.clone(),
-                                line: p.line,
-                                message: format!(
-                                    "field `{field}`: `{v}` is not an RFC 3339 timestamp"
-                                ),
-                            }),
-                        }
+                        super::validate::timestamp(field, v).map_err(|message| ReadError::Record {
+                            path: path.clone(),
+                            line: p.line,
+                            message,
+                        })
                     };
                     let last_sign_on = ts(
                         "lastSignOn.at",
@@ -580,14 +583,13 @@ impl Loader {
                         continue;
                     }
                     let recorded_at =
-                        Ts::parse(&r.recorded_at).ok_or_else(|| ReadError::Record {
-                            path: path.clone(),
-                            line: p.line,
-                            message: format!(
-                                "field `recordedAt`: `{}` is not an RFC 3339 timestamp",
-                                r.recorded_at
-                            ),
-                        })?;
+                        super::validate::required_timestamp("recordedAt", &r.recorded_at).map_err(
+                            |message| ReadError::Record {
+                                path: path.clone(),
+                                line: p.line,
+                                message,
+                            },
+                        )?;
                     let actors = r.actors.as_ref();
                     let a = Activity {
                         id,
@@ -870,15 +872,9 @@ fn expect_parent(
     parent: &ParentRec,
     want: &str,
 ) -> Result<(), ReadError> {
-    if parent.kind != want {
-        return Err(ReadError::Record {
-            path: path.to_path_buf(),
-            line,
-            message: format!(
-                "field `parent.type`: expected `{want}`, found `{}`",
-                parent.kind
-            ),
-        });
-    }
-    Ok(())
+    super::validate::parent_type(&parent.kind, want).map_err(|message| ReadError::Record {
+        path: path.to_path_buf(),
+        line,
+        message,
+    })
 }

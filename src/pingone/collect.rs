@@ -11,6 +11,16 @@
 //! may not read that collection (a coverage gap, recorded in the manifest, and no file written),
 //! while a `403` after a success is PingOne under load and is retried. The other subjects are
 //! then fetched with bounded concurrency, in order, so the export is deterministic.
+//!
+//! Every step (one list collection, one per-subject collection, the activities of one
+//! environment) records its progress in the checkpoint ([`super::checkpoint`]): a resumed run
+//! skips the steps done, reads the ids of their lists back from the work area, and continues a
+//! per-subject step after the subjects handled and the activities after the windows done.
+//!
+//! Every object is checked with the reader's rules before it is written
+//! ([`crate::export::validate`]): one the reader would refuse is left out, counted, and reported
+//! in the manifest's coverage (`partial`). A subject whose id is not a plain identifier is never
+//! put into a URL: its per-subject collections are not read, and that is reported the same way.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -18,6 +28,7 @@ use std::sync::Mutex;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 
+use super::checkpoint::{Checkpointer, Refused, State, Step};
 use super::error::{IngestError, RequestError};
 use super::paging::{ListQuery, Paged, PagingError, collect_all, for_each_page};
 use super::request::Api;
@@ -27,6 +38,7 @@ use crate::export::WriteError;
 use crate::export::manifest::{
     ActivityWindow, CollectorRef, CoverageEntry, ManifestFile, OrganizationRef,
 };
+use crate::export::validate::{self, RecordKind, SeenIds};
 
 /// What has been collected so far, for progress and for the message of a failed run.
 #[derive(Default, Debug)]
@@ -43,6 +55,13 @@ impl Counters {
 
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.counts.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the counts (with those of a checkpoint).
+    pub fn restore(&self, counts: &BTreeMap<String, u64>) {
+        if let Ok(mut c) = self.counts.lock() {
+            *c = counts.clone();
+        }
     }
 
     /// `collected 2 environments, 120 users, ...` (or `nothing collected yet`).
@@ -68,8 +87,11 @@ struct Run<'a> {
     cfg: &'a IngestConfig,
     progress: &'a dyn IngestProgress,
     counters: &'a Counters,
-    out: Mutex<ExportWriter>,
+    out: &'a Mutex<ExportWriter>,
+    ckpt: &'a Checkpointer,
     coverage: Mutex<Vec<CoverageEntry>>,
+    refused: Mutex<BTreeMap<String, Refused>>,
+    seen: Mutex<SeenIds>,
 }
 
 /// Object ids of one environment's list collections (None: not collected).
@@ -96,6 +118,58 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+fn to_line(collection: &str, v: &Value) -> Result<Vec<u8>, WriteError> {
+    serde_json::to_vec(v).map_err(|source| WriteError::Json {
+        path: collection.into(),
+        source,
+    })
+}
+
+/// The record kind of a collection path (`environments/<env>/users` -> users).
+fn kind_of(collection: &str) -> Option<RecordKind> {
+    if collection == "environments" {
+        return Some(RecordKind::Environment);
+    }
+    if collection == "roles" {
+        return Some(RecordKind::BuiltinRole);
+    }
+    let stem = collection.rsplit('/').next()?;
+    Some(match stem {
+        "populations" => RecordKind::Population,
+        "users" => RecordKind::User,
+        "groups" => RecordKind::Group,
+        "roles" => RecordKind::CustomRole,
+        "applications" => RecordKind::Application,
+        "resources" => RecordKind::Resource,
+        "gateways" => RecordKind::Gateway,
+        "activities" => RecordKind::Activity,
+        "user_memberships" => RecordKind::UserMembership,
+        "group_parents" => RecordKind::GroupParent,
+        "role_assignments" => RecordKind::RoleAssignment,
+        "grants" => RecordKind::Grant,
+        "scopes" => RecordKind::Scope,
+        _ => return None,
+    })
+}
+
+/// The lines of a work-area file (a step done in an earlier run), as JSON values.
+fn read_back(out: &ExportWriter, collection: &str) -> Result<Vec<Value>, IngestError> {
+    let path = out.temp_dir().join(format!("{collection}.jsonl"));
+    let bytes = std::fs::read(&path).map_err(|source| WriteError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let mut items = Vec::new();
+    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_slice(line).map_err(|e| WriteError::WorkArea {
+            path: path.clone(),
+            message: format!("a line is not JSON: {e}"),
+        })?;
+        items.push(v);
+    }
+    Ok(items)
+}
+
 impl<'a> Run<'a> {
     fn fail(&self, source: RequestError) -> IngestError {
         IngestError::Request {
@@ -120,6 +194,86 @@ impl<'a> Run<'a> {
         });
     }
 
+    /// An object left out of `collection` (the reader would refuse it, or its id is unusable).
+    fn refuse(&self, collection: &str, why: String) {
+        tracing::warn!(collection, "left out: {why}");
+        let mut r = lock(&self.refused);
+        let e = r.entry(collection.to_string()).or_default();
+        if e.count == 0 {
+            self.progress.note(&format!(
+                "WARNING: {collection}: left out an object p1graph cannot use: {why}"
+            ));
+            e.first = why;
+        }
+        e.count += 1;
+    }
+
+    /// Writes `line` into `collection` when the reader would accept it; `false` when it was
+    /// left out.
+    fn put(
+        &self,
+        out: &mut ExportWriter,
+        collection: &str,
+        kind: RecordKind,
+        line: &[u8],
+    ) -> Result<bool, WriteError> {
+        let verdict = validate::check(kind, line, &mut lock(&self.seen));
+        match verdict {
+            Ok(_) => {
+                out.write_raw_line(collection, line)?;
+                Ok(true)
+            }
+            Err(why) => {
+                self.refuse(collection, why);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Writes `{"parent":..,"item":..}` through [`Self::put`].
+    fn put_child(
+        &self,
+        out: &mut ExportWriter,
+        collection: &str,
+        kind: RecordKind,
+        parent_type: &str,
+        parent_id: &str,
+        item: &Value,
+    ) -> Result<bool, WriteError> {
+        let line = ExportWriter::child_line(collection, parent_type, parent_id, item)?;
+        self.put(out, collection, kind, &line)
+    }
+
+    /// The step's progress from the checkpoint.
+    fn step(&self, name: &str) -> Step {
+        self.ckpt.step(name)
+    }
+
+    /// A consistent point: the files hold exactly what `update` says is done.
+    fn point(&self, force: bool, update: impl FnOnce(&mut State)) -> Result<(), IngestError> {
+        let mut out = lock(self.out);
+        let coverage = lock(&self.coverage).clone();
+        let refused = lock(&self.refused).clone();
+        let counts = self.counters.snapshot();
+        self.ckpt.record(&mut out, force, |s| {
+            update(s);
+            s.coverage = coverage;
+            s.refused = refused;
+            s.counts = counts;
+        })?;
+        Ok(())
+    }
+
+    /// Marks a step done (saved at once).
+    fn done(&self, name: &str, gap: bool, carried: bool) -> Result<(), IngestError> {
+        self.point(true, |s| {
+            let e = s.steps.entry(name.to_string()).or_default();
+            e.done = true;
+            e.gap = gap;
+            e.carried = carried;
+        })
+    }
+
     /// A paging failure that is a coverage gap (403, 404) or a fatal error.
     fn classify(&self, collection: &str, e: PagingError) -> Result<Got<()>, IngestError> {
         if let PagingError::Request(r) = &e {
@@ -135,31 +289,48 @@ impl<'a> Run<'a> {
         Err(self.paging_err(e))
     }
 
-    /// Pages `q` into `collection` (items unchanged) and returns the item ids.
+    /// Pages `q` into `collection` (items unchanged, those the reader accepts) and returns
+    /// them. A step done in an earlier run is read back from the work area instead.
     async fn list(
         &self,
         collection: &str,
         kind: &str,
         q: ListQuery,
     ) -> Result<Got<Vec<Value>>, IngestError> {
+        let st = self.step(collection);
+        if st.done {
+            if st.gap {
+                return Ok(Got::Gap);
+            }
+            return Ok(Got::Ok(read_back(&lock(self.out), collection)?));
+        }
+        let rkind = kind_of(collection).unwrap_or(RecordKind::Environment);
         let mut items = Vec::new();
         let r = for_each_page(self.api, &q, false, |page| {
-            let mut out = lock(&self.out);
-            for it in &page {
-                out.write(collection, it)?;
+            let mut out = lock(self.out);
+            let mut n = 0;
+            for it in page {
+                if self.put(&mut out, collection, rkind, &to_line(collection, &it)?)? {
+                    items.push(it);
+                    n += 1;
+                }
             }
-            self.counters.add(kind, page.len() as u64);
-            items.extend(page);
+            self.counters.add(kind, n);
             Ok(())
         })
         .await;
-        match r {
+        let got = match r {
             Ok(_) => {
-                lock(&self.out).touch(collection)?;
-                Ok(Got::Ok(items))
+                lock(self.out).touch(collection)?;
+                Got::Ok(items)
             }
-            Err(e) => self.classify(collection, e).map(|_| Got::Gap),
-        }
+            Err(e) => {
+                self.classify(collection, e)?;
+                Got::Gap
+            }
+        };
+        self.done(collection, matches!(got, Got::Gap), false)?;
+        Ok(got)
     }
 
     fn ids(items: &[Value]) -> Vec<String> {
@@ -174,6 +345,14 @@ impl<'a> Run<'a> {
     async fn users(&self, env: &str) -> Result<(Option<Vec<String>>, bool), IngestError> {
         let collection = format!("environments/{env}/users");
         let mcoll = format!("environments/{env}/user_memberships");
+        let st = self.step(&collection);
+        if st.done {
+            if st.gap {
+                return Ok((None, false));
+            }
+            let users = read_back(&lock(self.out), &collection)?;
+            return Ok((Some(Self::ids(&users)), st.carried));
+        }
         let mut include = true;
         loop {
             let mut q =
@@ -185,7 +364,8 @@ impl<'a> Run<'a> {
             let r = self.users_pages(&q, &collection, &mcoll, &mut pages).await;
             match r {
                 Ok((ids, carried)) => {
-                    lock(&self.out).touch(&collection)?;
+                    lock(self.out).touch(&collection)?;
+                    self.done(&collection, false, carried)?;
                     return Ok((Some(ids), carried));
                 }
                 // PingOne documents `include` on single-user reads only: a list that rejects it
@@ -201,6 +381,7 @@ impl<'a> Run<'a> {
                 Err(e) => {
                     self.classify(&collection, e)?;
                     self.gap(&mcoll, "denied", "users are not readable".into());
+                    self.done(&collection, true, false)?;
                     return Ok((None, false));
                 }
             }
@@ -218,10 +399,19 @@ impl<'a> Run<'a> {
         let mut carried = false;
         for_each_page(self.api, q, false, |page| {
             *pages += 1;
-            let mut out = lock(&self.out);
+            let mut out = lock(self.out);
             let mut memberships = 0u64;
+            let mut users = 0u64;
             for u in &page {
-                out.write(collection, u)?;
+                if !self.put(
+                    &mut out,
+                    collection,
+                    RecordKind::User,
+                    &to_line(collection, u)?,
+                )? {
+                    continue;
+                }
+                users += 1;
                 let Some(uid) = u.get("id").and_then(Value::as_str) else {
                     continue;
                 };
@@ -230,12 +420,21 @@ impl<'a> Run<'a> {
                     carried = true;
                     out.touch(mcoll)?;
                     for g in gids.iter().filter_map(Value::as_str) {
-                        out.write_child(mcoll, "USER", uid, &json!({"id": g, "type": "DIRECT"}))?;
-                        memberships += 1;
+                        let item = json!({"id": g, "type": "DIRECT"});
+                        if self.put_child(
+                            &mut out,
+                            mcoll,
+                            RecordKind::UserMembership,
+                            "USER",
+                            uid,
+                            &item,
+                        )? {
+                            memberships += 1;
+                        }
                     }
                 }
             }
-            self.counters.add("users", page.len() as u64);
+            self.counters.add("users", users);
             self.counters.add("memberships", memberships);
             self.progress.advance(page.len() as u64);
             Ok(())
@@ -326,9 +525,17 @@ impl<'a> Run<'a> {
     /// One request (all pages) per subject; `emit` writes a subject's items. The first subject
     /// that answers is fetched alone, so that a `403` is told apart from load. A `404` is a
     /// subject deleted meanwhile; with `refused_is_empty`, a `400` is a subject the endpoint does
-    /// not serve (a non-worker application's role assignments) and counts as no items.
+    /// not serve (a non-worker application's role assignments) and counts as no items. A subject
+    /// whose id is not a plain identifier is not asked (reported as left out of `collection`).
+    ///
+    /// `step` names the step in the checkpoint: a step done is not read again (its outcome is
+    /// returned), one under way continues after the subjects handled. The caller marks the
+    /// step done.
+    #[allow(clippy::too_many_arguments)]
     async fn per_subject<Q, E>(
         &self,
+        step: &str,
+        collection: &str,
         phase: &str,
         ids: &[String],
         refused_is_empty: bool,
@@ -337,70 +544,114 @@ impl<'a> Run<'a> {
     ) -> Result<Got<()>, IngestError>
     where
         Q: Fn(&str) -> ListQuery,
-        E: Fn(&mut ExportWriter, &str, Vec<Value>) -> Result<u64, WriteError>,
+        E: Fn(&Self, &mut ExportWriter, &str, Vec<Value>) -> Result<u64, WriteError>,
     {
+        let st = self.step(step);
+        if st.done {
+            return Ok(if st.gap { Got::Gap } else { Got::Ok(()) });
+        }
         self.progress.phase(phase, Some(ids.len() as u64));
-        let mut start = 0;
+        let mut start = (st.subjects as usize).min(ids.len());
+        let mut probed = st.probed;
+        self.progress.advance(start as u64);
+        let usable = |id: &str| match validate::plain_id(id) {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse(
+                    collection,
+                    format!("a subject was not read, its id is unusable: {e}"),
+                );
+                false
+            }
+        };
+        let handled = |n: usize, probed: bool| {
+            self.point(false, |s| {
+                let e = s.steps.entry(step.to_string()).or_default();
+                e.subjects = n as u64;
+                e.probed = probed;
+            })
+        };
         // Probe: until one subject answers (404s are subjects deleted meanwhile).
-        while start < ids.len() {
+        while !probed && start < ids.len() {
             let id = &ids[start];
             start += 1;
+            if !usable(id) {
+                self.progress.advance(1);
+                handled(start, probed)?;
+                continue;
+            }
             match collect_all(self.api, &query(id), false).await {
                 Ok(items) => {
-                    let n = emit(&mut lock(&self.out), id, items)?;
+                    let n = emit(self, &mut lock(self.out), id, items)?;
                     self.counters.add(phase, n);
                     self.progress.advance(1);
-                    break;
+                    probed = true;
                 }
                 Err(PagingError::Request(r))
                     if r.not_found().is_some()
                         || (refused_is_empty && r.bad_request().is_some()) =>
                 {
                     self.progress.advance(1);
-                    continue;
                 }
                 Err(PagingError::Request(r)) if r.denied().is_some() => {
                     return Ok(Got::Gap);
                 }
                 Err(e) => return Err(self.paging_err(e)),
             }
+            handled(start, probed)?;
         }
-        let mut results = stream::iter(ids[start..].iter())
-            .map(|id| {
-                let q = query(id);
-                async move { (id, collect_all(self.api, &q, true).await) }
+        let mut results = stream::iter(ids[start..].iter().enumerate())
+            .map(|(i, id)| {
+                let q = validate::plain_id(id).is_ok().then(|| query(id));
+                async move {
+                    let r = match q {
+                        Some(q) => Some(collect_all(self.api, &q, true).await),
+                        None => None,
+                    };
+                    (start + i + 1, id, r)
+                }
             })
             .buffered(self.api.concurrency());
-        while let Some((id, r)) = results.next().await {
+        while let Some((n, id, r)) = results.next().await {
             match r {
-                Ok(items) => {
-                    let n = emit(&mut lock(&self.out), id, items)?;
+                None => {
+                    usable(id);
+                }
+                Some(Ok(items)) => {
+                    let n = emit(self, &mut lock(self.out), id, items)?;
                     self.counters.add(phase, n);
                 }
-                Err(PagingError::Request(r)) if r.not_found().is_some() => {
+                Some(Err(PagingError::Request(r))) if r.not_found().is_some() => {
                     tracing::info!(subject = %id, "subject disappeared during the ingest (404)");
                 }
-                Err(PagingError::Request(r)) if refused_is_empty && r.bad_request().is_some() => {
+                Some(Err(PagingError::Request(r)))
+                    if refused_is_empty && r.bad_request().is_some() =>
+                {
                     tracing::warn!(subject = %id, "the server refused this subject's list (400); skipped");
                 }
-                Err(e) => return Err(self.paging_err(e)),
+                Some(Err(e)) => return Err(self.paging_err(e)),
             }
             self.progress.advance(1);
+            handled(n, probed)?;
         }
         Ok(Got::Ok(()))
     }
 
-    /// Writes each item wrapped with its parent; returns the count.
+    /// Writes each item wrapped with its parent; returns the count written.
     fn wrap(
         collection: String,
+        kind: RecordKind,
         parent_type: &'static str,
-    ) -> impl Fn(&mut ExportWriter, &str, Vec<Value>) -> Result<u64, WriteError> {
-        move |out, parent, items| {
+    ) -> impl Fn(&Self, &mut ExportWriter, &str, Vec<Value>) -> Result<u64, WriteError> {
+        move |run, out, parent, items| {
             out.touch(&collection)?;
+            let mut n = 0;
             for it in &items {
-                out.write_child(&collection, parent_type, parent, it)?;
+                if run.put_child(out, &collection, kind, parent_type, parent, it)? {
+                    n += 1;
+                }
             }
-            Ok(items.len() as u64)
+            Ok(n)
         }
     }
 
@@ -416,6 +667,8 @@ impl<'a> Run<'a> {
                 let c = coll("group_parents");
                 let got = self
                     .per_subject(
+                        &c,
+                        &c,
                         "group parents",
                         groups,
                         false,
@@ -423,13 +676,14 @@ impl<'a> Run<'a> {
                             ListQuery::new(format!("{base}/groups/{g}/memberOfGroups"))
                                 .param("limit", limit.clone())
                         },
-                        Self::wrap(c.clone(), "GROUP"),
+                        Self::wrap(c.clone(), RecordKind::GroupParent, "GROUP"),
                     )
                     .await?;
                 match got {
-                    Got::Ok(()) => lock(&self.out).touch(&c)?,
+                    Got::Ok(()) => lock(self.out).touch(&c)?,
                     Got::Gap => self.gap(&c, "denied", "403 INSUFFICIENT_PERMISSIONS".into()),
                 }
+                self.done(&c, matches!(got, Got::Gap), false)?;
             }
             None => self.gap(
                 &coll("group_parents"),
@@ -446,6 +700,8 @@ impl<'a> Run<'a> {
                     let c2 = c.clone();
                     let got = self
                         .per_subject(
+                            &c,
+                            &c,
                             "group members",
                             groups,
                             false,
@@ -454,26 +710,30 @@ impl<'a> Run<'a> {
                                     .param("filter", format!("memberOfGroups[id eq \"{g}\"]"))
                                     .param("limit", limit.clone())
                             },
-                            move |out, g, users| {
+                            move |run, out, g, users| {
                                 out.touch(&c2)?;
                                 let mut n = 0;
                                 for u in users.iter().filter_map(id_of) {
-                                    out.write_child(
+                                    if run.put_child(
+                                        out,
                                         &c2,
+                                        RecordKind::UserMembership,
                                         "USER",
                                         &u,
                                         &json!({"id": g, "type": "DIRECT"}),
-                                    )?;
-                                    n += 1;
+                                    )? {
+                                        n += 1;
+                                    }
                                 }
                                 Ok(n)
                             },
                         )
                         .await?;
                     match got {
-                        Got::Ok(()) => lock(&self.out).touch(&c)?,
+                        Got::Ok(()) => lock(self.out).touch(&c)?,
                         Got::Gap => self.gap(&c, "denied", "403 INSUFFICIENT_PERMISSIONS".into()),
                     }
+                    self.done(&c, matches!(got, Got::Gap), false)?;
                 }
                 None => self.gap(&c, "denied", "groups are not readable".into()),
             }
@@ -493,8 +753,11 @@ impl<'a> Run<'a> {
                 denied.push(format!("{seg} are not readable"));
                 continue;
             };
+            let step = format!("{c}#{parent_type}");
             let got = self
                 .per_subject(
+                    &step,
+                    &c,
                     &format!("{} role assignments", parent_type.to_lowercase()),
                     ids,
                     parent_type == "APPLICATION",
@@ -502,7 +765,7 @@ impl<'a> Run<'a> {
                         ListQuery::new(format!("{base}/{seg}/{s}/roleAssignments"))
                             .param("limit", limit.clone())
                     },
-                    Self::wrap(c.clone(), parent_type),
+                    Self::wrap(c.clone(), RecordKind::RoleAssignment, parent_type),
                 )
                 .await?;
             if let Got::Gap = got {
@@ -510,43 +773,55 @@ impl<'a> Run<'a> {
                     "403 INSUFFICIENT_PERMISSIONS on {seg}/{{id}}/roleAssignments"
                 ));
             }
+            self.done(&step, matches!(got, Got::Gap), false)?;
         }
         if denied.len() == 4 {
             self.gap(&c, "denied", denied.join("; "));
         } else {
-            lock(&self.out).touch(&c)?;
+            lock(self.out).touch(&c)?;
             if !denied.is_empty() {
                 self.gap(&c, "partial", denied.join("; "));
             }
         }
 
         // Grants per application, scopes per resource.
-        for (name, seg, parent_type, ids, what) in [
+        for (name, seg, parent_type, ids, what, kind) in [
             (
                 "grants",
                 "applications",
                 "APPLICATION",
                 &l.applications,
                 "grants",
+                RecordKind::Grant,
             ),
-            ("scopes", "resources", "RESOURCE", &l.resources, "scopes"),
+            (
+                "scopes",
+                "resources",
+                "RESOURCE",
+                &l.resources,
+                "scopes",
+                RecordKind::Scope,
+            ),
         ] {
             let c = coll(name);
             match ids {
                 Some(ids) => {
                     let got = self
                         .per_subject(
+                            &c,
+                            &c,
                             what,
                             ids,
                             false,
                             |s| ListQuery::new(format!("{base}/{seg}/{s}/{what}")),
-                            Self::wrap(c.clone(), parent_type),
+                            Self::wrap(c.clone(), kind, parent_type),
                         )
                         .await?;
                     match got {
-                        Got::Ok(()) => lock(&self.out).touch(&c)?,
+                        Got::Ok(()) => lock(self.out).touch(&c)?,
                         Got::Gap => self.gap(&c, "denied", "403 INSUFFICIENT_PERMISSIONS".into()),
                     }
+                    self.done(&c, matches!(got, Got::Gap), false)?;
                 }
                 None => self.gap(&c, "denied", format!("{seg} are not readable")),
             }
@@ -554,7 +829,8 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Activities in `[from, to)`, one window at a time, newest first, deduplicated by id.
+    /// Activities in `[from, to)`, one window at a time, newest first, deduplicated by id. A
+    /// resumed run continues after the windows done (the ids already written are read back).
     async fn activities(
         &self,
         env: &str,
@@ -562,6 +838,11 @@ impl<'a> Run<'a> {
         to: jiff::Timestamp,
     ) -> Result<(), IngestError> {
         let c = format!("environments/{env}/activities");
+        let st = self.step(&c);
+        if st.done {
+            self.progress.advance(st.windows);
+            return Ok(());
+        }
         let step = jiff::SignedDuration::try_from(self.cfg.activity_window)
             .unwrap_or(jiff::SignedDuration::from_hours(24));
         let step = if step.is_zero() || step.is_negative() {
@@ -570,10 +851,24 @@ impl<'a> Run<'a> {
             step
         };
         let mut seen: HashSet<String> = HashSet::new();
+        if st.windows > 0 {
+            let out = lock(self.out);
+            if out.temp_dir().join(format!("{c}.jsonl")).is_file() {
+                seen.extend(read_back(&out, &c)?.iter().filter_map(id_of));
+            }
+        }
         let mut hi = to;
-        let mut first = true;
+        let mut windows = 0u64;
         while hi > from {
             let lo = hi.checked_sub(step).unwrap_or(from).max(from);
+            if windows < st.windows {
+                // Done in an earlier run.
+                windows += 1;
+                self.progress.advance(1);
+                hi = lo;
+                continue;
+            }
+            let first = windows == 0;
             let q = ListQuery::new(format!("/environments/{env}/activities"))
                 .param(
                     "filter",
@@ -589,15 +884,17 @@ impl<'a> Run<'a> {
                 )
                 .activities();
             let r: Result<Paged, PagingError> = for_each_page(self.api, &q, !first, |page| {
-                let mut out = lock(&self.out);
+                let mut out = lock(self.out);
                 let mut n = 0;
                 for a in &page {
                     let fresh = match id_of(a) {
-                        Some(id) => seen.insert(id),
+                        Some(id) => !seen.contains(&id),
                         None => true,
                     };
-                    if fresh {
-                        out.write(&c, a)?;
+                    if fresh && self.put(&mut out, &c, RecordKind::Activity, &to_line(&c, a)?)? {
+                        if let Some(id) = id_of(a) {
+                            seen.insert(id);
+                        }
                         n += 1;
                     }
                 }
@@ -608,30 +905,107 @@ impl<'a> Run<'a> {
             if let Err(e) = r {
                 if first {
                     if let Got::Gap = self.classify(&c, e)? {
-                        return Ok(());
+                        return self.done(&c, true, false);
                     }
                 } else {
                     return Err(self.paging_err(e));
                 }
             }
-            first = false;
+            windows += 1;
             self.progress.advance(1);
+            lock(self.out).touch(&c)?;
+            self.point(false, |s| {
+                s.steps.entry(c.clone()).or_default().windows = windows;
+            })?;
             hi = lo;
         }
-        lock(&self.out).touch(&c)?;
-        Ok(())
+        lock(self.out).touch(&c)?;
+        self.point(true, |s| {
+            let e = s.steps.entry(c.clone()).or_default();
+            e.windows = windows;
+            e.done = true;
+        })
     }
 }
 
-/// The whole ingest (see the module documentation for the order).
+/// Refills the duplicate-id sets from the files an earlier run wrote (they were valid then).
+fn reload_seen(out: &ExportWriter, files: &BTreeMap<String, u64>) -> Result<SeenIds, IngestError> {
+    let mut seen = SeenIds::default();
+    for c in files.keys() {
+        let Some(kind) = kind_of(c) else { continue };
+        if matches!(
+            kind,
+            RecordKind::Activity
+                | RecordKind::UserMembership
+                | RecordKind::GroupParent
+                | RecordKind::RoleAssignment
+                | RecordKind::Grant
+        ) {
+            continue;
+        }
+        let path = out.temp_dir().join(format!("{c}.jsonl"));
+        let bytes = std::fs::read(&path).map_err(|source| WriteError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            // Checked when written; a repeat here cannot happen, and is ignored if it does.
+            let _ = validate::check(kind, line, &mut seen);
+        }
+    }
+    Ok(seen)
+}
+
+/// The coverage entries, with one `partial` entry (or an addition to the collection's entry)
+/// per collection that had objects left out.
+fn merged_coverage(
+    mut coverage: Vec<CoverageEntry>,
+    refused: &BTreeMap<String, Refused>,
+) -> Vec<CoverageEntry> {
+    coverage.sort();
+    coverage.dedup();
+    for (collection, r) in refused {
+        let what = format!(
+            "{} object{} left out (first: {})",
+            r.count,
+            if r.count == 1 { "" } else { "s" },
+            r.first
+        );
+        match coverage.iter_mut().find(|c| &c.collection == collection) {
+            Some(c) => {
+                if c.detail.is_empty() {
+                    c.detail = what;
+                } else {
+                    c.detail = format!("{}; {what}", c.detail);
+                }
+            }
+            None => coverage.push(CoverageEntry {
+                collection: collection.clone(),
+                status: "partial".into(),
+                detail: what,
+            }),
+        }
+    }
+    coverage.sort();
+    coverage
+}
+
+/// The whole ingest (see the module documentation for the order), into the work area `out`
+/// whose progress `ckpt` holds. Returns the report (without its output path) and the manifest
+/// to finish the export with.
 pub async fn run(
     api: &Api,
     cfg: &IngestConfig,
     progress: &dyn IngestProgress,
     counters: &Counters,
-) -> Result<IngestReport, IngestError> {
-    let captured = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    out: &Mutex<ExportWriter>,
+    ckpt: &Checkpointer,
+) -> Result<(IngestReport, ManifestFile), IngestError> {
+    let resumed = ckpt.state();
+    let captured = resumed
+        .captured_at
+        .parse::<jiff::Timestamp>()
+        .map_err(|e| IngestError::Config(format!("the checkpoint's capture time: {e}")))?;
     api.sign_in().await.map_err(|e| match e {
         RequestError::Auth(a) => IngestError::Auth(a),
         other => IngestError::Request {
@@ -639,16 +1013,26 @@ pub async fn run(
             source: other,
         },
     })?;
+    let seen = reload_seen(&lock(out), &resumed.files)?;
     let run = Run {
         api,
         cfg,
         progress,
         counters,
-        out: Mutex::new(ExportWriter::create(&cfg.out, cfg.compress)?),
-        coverage: Mutex::new(Vec::new()),
+        out,
+        ckpt,
+        coverage: Mutex::new(resumed.coverage.clone()),
+        refused: Mutex::new(resumed.refused.clone()),
+        seen: Mutex::new(seen),
     };
+    if resumed.runs > 1
+        && let Some(org) = &resumed.organization
+    {
+        check_organization(api, cfg, &org.id, progress).await?;
+    }
 
     progress.phase("environments", None);
+    let envs_done = run.step("environments").done;
     let envs = match run
         .list(
             "environments",
@@ -660,31 +1044,12 @@ pub async fn run(
         Got::Ok(envs) => envs,
         Got::Gap => Vec::new(),
     };
-    let org_id = envs
-        .iter()
-        .find_map(|e| e.pointer("/organization/id").and_then(Value::as_str))
-        .unwrap_or("")
-        .to_string();
-    let org_name = if org_id.is_empty() {
-        String::new()
-    } else {
-        match api
-            .get(
-                &format!("{}/organizations/{org_id}", api.base()),
-                super::request::RateGroup::General,
-                false,
-            )
-            .await
-        {
-            Ok(v) => v
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            Err(e) => {
-                tracing::info!("organization name not readable: {e}");
-                String::new()
-            }
+    let organization = match (&resumed.organization, envs_done) {
+        (Some(org), true) => org.clone(),
+        _ => {
+            let org = organization(api, &envs).await;
+            run.point(true, |s| s.organization = Some(org.clone()))?;
+            org
         }
     };
     run.list("roles", "roles", ListQuery::new("/roles")).await?;
@@ -767,16 +1132,14 @@ pub async fn run(
         }
     }
 
-    let mut coverage = std::mem::take(&mut *lock(&run.coverage));
-    coverage.sort();
-    coverage.dedup();
+    let coverage = merged_coverage(
+        std::mem::take(&mut *lock(&run.coverage)),
+        &lock(&run.refused),
+    );
     let manifest = ManifestFile {
         captured_at: Some(captured.to_string()),
         region: Some(cfg.region.code().to_string()),
-        organization: Some(OrganizationRef {
-            id: org_id,
-            name: org_name,
-        }),
+        organization: Some(organization),
         collector: Some(CollectorRef {
             environment_id: cfg.environment_id.clone(),
             client_id: cfg.client_id.clone(),
@@ -788,16 +1151,91 @@ pub async fn run(
         coverage: coverage.clone(),
         ..ManifestFile::new()
     };
-    let writer = run.out.into_inner().unwrap_or_else(|e| e.into_inner());
-    let out = writer.finish(&manifest)?;
-    Ok(IngestReport {
-        out,
-        environments: selected.len() as u64,
-        counts: counters.snapshot(),
-        coverage,
-        no_users,
-        ..Default::default()
-    })
+    Ok((
+        IngestReport {
+            environments: selected.len() as u64,
+            counts: counters.snapshot(),
+            coverage,
+            no_users,
+            ..Default::default()
+        },
+        manifest,
+    ))
+}
+
+/// The organization of the environments (its name when readable; an id that is not a plain
+/// identifier is not put into a URL).
+async fn organization(api: &Api, envs: &[Value]) -> OrganizationRef {
+    let id = envs
+        .iter()
+        .find_map(|e| e.pointer("/organization/id").and_then(Value::as_str))
+        .unwrap_or("")
+        .to_string();
+    if id.is_empty() {
+        return OrganizationRef::default();
+    }
+    if let Err(e) = validate::plain_id(&id) {
+        tracing::warn!("organization name not read: {e}");
+        return OrganizationRef {
+            id,
+            name: String::new(),
+        };
+    }
+    let name = match api
+        .get(
+            &format!("{}/organizations/{id}", api.base()),
+            super::request::RateGroup::General,
+            false,
+        )
+        .await
+    {
+        Ok(v) => v
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        Err(e) => {
+            tracing::info!("organization name not readable: {e}");
+            String::new()
+        }
+    };
+    OrganizationRef { id, name }
+}
+
+/// A resumed run: the worker's environment must still belong to the organization of the
+/// checkpoint (one request; when it cannot be read, the other checks stand alone).
+async fn check_organization(
+    api: &Api,
+    cfg: &IngestConfig,
+    org: &str,
+    progress: &dyn IngestProgress,
+) -> Result<(), IngestError> {
+    if org.is_empty() {
+        return Ok(());
+    }
+    let url = format!("{}/environments/{}", api.base(), cfg.environment_id);
+    match api
+        .get(&url, super::request::RateGroup::General, false)
+        .await
+    {
+        Ok(v) => match v.pointer("/organization/id").and_then(Value::as_str) {
+            Some(now) if now != org => Err(IngestError::Checkpoint(
+                super::checkpoint::CheckpointError::Differs {
+                    path: super::work_dir(cfg),
+                    differences: vec![format!("organization: was `{org}`, now `{now}`")],
+                },
+            )),
+            _ => Ok(()),
+        },
+        Err(RequestError::Auth(a)) => Err(IngestError::Auth(a)),
+        Err(e) => {
+            progress.note(&format!(
+                "note: the organization of environment {} could not be read to confirm the resume ({e})",
+                cfg.environment_id
+            ));
+            Ok(())
+        }
+    }
 }
 
 /// Requests of the per-subject phase for the lists read so far.

@@ -121,8 +121,16 @@ pub enum IngestError {
     },
     #[error("cannot write the export")]
     Write(#[from] WriteError),
-    #[error("interrupted ({progress}); nothing was written")]
+    #[error("interrupted ({progress})")]
     Interrupted { progress: String },
+    #[error(transparent)]
+    Checkpoint(#[from] super::checkpoint::CheckpointError),
+    /// The run stopped early; the work area keeps what was collected.
+    #[error("{source}")]
+    Stopped {
+        work: PathBuf,
+        source: Box<IngestError>,
+    },
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }
@@ -136,7 +144,18 @@ impl IngestError {
                     .into(),
             ),
             IngestError::Request { .. } => {
-                Some("no export was written; re-run the ingest (lower --max-rps if the API was overloaded)".into())
+                Some("lower --max-rps if the API was overloaded".into())
+            }
+            IngestError::Checkpoint(e) => e.help(),
+            IngestError::Stopped { work, source } => {
+                let mut h = format!(
+                    "nothing was written at the output; what was collected is kept in `{}`: run the same command with --resume to continue, or remove that folder to start over",
+                    work.display()
+                );
+                if let Some(inner) = source.help() {
+                    h = format!("{inner}\n{h}");
+                }
+                Some(h)
             }
             _ => None,
         }

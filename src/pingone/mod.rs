@@ -8,6 +8,7 @@
 //! reports through [`IngestProgress`].
 
 pub mod auth;
+pub mod checkpoint;
 pub mod collect;
 pub mod error;
 pub mod paging;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+pub use checkpoint::CheckpointError;
 pub use collect::{Counters, Plan};
 pub use error::{AuthError, IngestError, RequestError};
 pub use region::Region;
@@ -40,6 +42,12 @@ pub struct IngestConfig {
     pub auth_url: Option<String>,
     /// The export directory to write.
     pub out: PathBuf,
+    /// The work area (default: `.NAME.p1graph-work` beside `out`).
+    pub work: Option<PathBuf>,
+    /// Continue the ingest of the work area (else a work area present is an error).
+    pub resume: bool,
+    /// How often the checkpoint is saved at most (besides the end of every step).
+    pub checkpoint_interval: Duration,
     /// Only these environments (default: every environment the worker sees).
     pub environments: Option<Vec<String>>,
     /// Start of the activities window (default: capture time - 14 days).
@@ -63,6 +71,9 @@ impl IngestConfig {
             api_url: None,
             auth_url: None,
             out,
+            work: None,
+            resume: false,
+            checkpoint_interval: Duration::from_secs(1),
             environments: None,
             activities_since: None,
             activities: true,
@@ -92,6 +103,13 @@ impl IngestConfig {
     fn validate(&self) -> Result<(), IngestError> {
         if self.environment_id.trim().is_empty() {
             return Err(IngestError::Config("`--environment-id` is empty".into()));
+        }
+        // Both go into URL paths.
+        crate::export::validate::plain_id(&self.environment_id)
+            .map_err(|e| IngestError::Config(format!("`--environment-id`: {e}")))?;
+        for env in self.environments.iter().flatten() {
+            crate::export::validate::plain_id(env)
+                .map_err(|e| IngestError::Config(format!("`--environments`: {e}")))?;
         }
         if self.client_id.trim().is_empty() {
             return Err(IngestError::Config("`--client-id` is empty".into()));
@@ -186,23 +204,128 @@ fn api_for(cfg: &IngestConfig, secret: SecretString) -> Result<request::Api, Ing
     ))
 }
 
-/// Runs a whole ingest. On an error or Ctrl-C nothing is left at `cfg.out` (the export is
-/// written to a temporary directory and renamed at the end) and the error says what had been
-/// collected.
+/// The work area of an ingest.
+pub fn work_dir(cfg: &IngestConfig) -> PathBuf {
+    cfg.work
+        .clone()
+        .unwrap_or_else(|| checkpoint::work_area_for(&cfg.out))
+}
+
+/// Checks, before anything is read, that the work area agrees with `--resume`: a work area
+/// present needs `--resume`, and `--resume` needs one. Returns its checkpoint (`None`: start
+/// afresh).
+pub fn check_work_area(
+    cfg: &IngestConfig,
+) -> Result<Option<(checkpoint::RunIdentity, checkpoint::State)>, IngestError> {
+    let work = work_dir(cfg);
+    let present = work.exists();
+    if !cfg.resume {
+        if present {
+            return Err(CheckpointError::Exists(work).into());
+        }
+        return Ok(None);
+    }
+    if !present {
+        return Err(CheckpointError::Missing(work).into());
+    }
+    let Some((was, state)) = checkpoint::load(&work)? else {
+        // Stopped before its first checkpoint: nothing in it is complete.
+        return Ok(None);
+    };
+    let differences = was.differences(&checkpoint::RunIdentity::of(cfg));
+    if !differences.is_empty() {
+        return Err(CheckpointError::Differs {
+            path: work,
+            differences,
+        }
+        .into());
+    }
+    Ok(Some((was, state)))
+}
+
+/// Runs a whole ingest into the work area (see [`checkpoint`]), renamed to `cfg.out` when
+/// complete. On an error or Ctrl-C nothing is left at `cfg.out`; the work area keeps what was
+/// collected for `--resume`, and the error says what had been collected and where it is kept.
 pub async fn ingest(
     cfg: IngestConfig,
     secret: SecretString,
     progress: &dyn IngestProgress,
 ) -> Result<IngestReport, IngestError> {
     cfg.validate()?;
+    let resumed = check_work_area(&cfg)?;
     let api = api_for(&cfg, secret)?;
+    let work = work_dir(&cfg);
     let counters = Counters::default();
     let started = std::time::Instant::now();
+    let (lengths, mut state) = match resumed {
+        Some((_, state)) => (Some(state.files.clone()), state),
+        None => {
+            let captured = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            let state = checkpoint::State {
+                captured_at: captured.to_string(),
+                ..Default::default()
+            };
+            (None, state)
+        }
+    };
+    state.runs += 1;
+    if state.runs > 1 {
+        counters.restore(&state.counts);
+        progress.note(&format!(
+            "resuming the ingest in {} ({})",
+            work.display(),
+            counters.summary()
+        ));
+    }
+    let writer = crate::export::ExportWriter::work_area(
+        &cfg.out,
+        &work,
+        cfg.compress,
+        lengths.as_ref(),
+        &[checkpoint::FILE_NAME],
+    )?;
+    let out = std::sync::Mutex::new(writer);
+    let ckpt = checkpoint::Checkpointer::new(
+        &work,
+        checkpoint::RunIdentity::of(&cfg),
+        state,
+        cfg.checkpoint_interval,
+    );
+    let lock = || out.lock().unwrap_or_else(|e| e.into_inner());
+    // The work area always holds a checkpoint.
+    ckpt.save(&mut lock())?;
     let result = tokio::select! {
-        r = collect::run(&api, &cfg, progress, &counters) => r,
+        r = collect::run(&api, &cfg, progress, &counters, &out, &ckpt) => r,
         _ = interrupted() => Err(IngestError::Interrupted { progress: counters.summary() }),
     };
-    let mut report = result?;
+    let (mut report, manifest) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let st = ckpt.state();
+            if st.runs == 1 && st.steps.is_empty() {
+                // Nothing complete (a wrong secret, a host that does not answer): nothing to
+                // resume, so no work area is left to trip the next run.
+                drop(out);
+                let _ = std::fs::remove_dir_all(&work);
+                return Err(e);
+            }
+            // Keep the last consistent point for `--resume`.
+            if let Err(w) = ckpt.save(&mut lock()) {
+                tracing::warn!("the checkpoint could not be saved: {w}");
+            }
+            // A resume refused (another organization) has its own advice.
+            if let IngestError::Checkpoint(_) = e {
+                return Err(e);
+            }
+            return Err(IngestError::Stopped {
+                work,
+                source: Box::new(e),
+            });
+        }
+    };
+    let writer = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.out = writer.finish(&manifest)?;
     report.requests = api
         .stats
         .requests

@@ -175,6 +175,13 @@ pub fn resolve_next(current: &Url, href: &str, wanted: &[(String, String)]) -> R
     let mut next = current
         .join(href)
         .map_err(|e| format!("invalid `next` link: {e}"))?;
+    // The bearer token goes with every page: never to another host.
+    if next.origin() != current.origin() {
+        return Err(format!(
+            "the `next` link `{href}` leaves the API host `{}`",
+            current.origin().ascii_serialization()
+        ));
+    }
     let have: Vec<String> = next.query_pairs().map(|(k, _)| k.into_owned()).collect();
     let missing: Vec<&(String, String)> = wanted
         .iter()
@@ -201,6 +208,20 @@ mod tests {
         assert!(embedded_items(&json!({"count": 0})).unwrap().is_empty());
         assert!(embedded_items(&json!([1])).is_err());
         assert!(embedded_items(&json!({"_embedded": {"a": [], "b": []}})).is_err());
+    }
+
+    #[test]
+    fn next_link_to_another_host_is_refused() {
+        let cur = Url::parse("https://api.pingone.com/v1/environments/e/users?limit=2").unwrap();
+        for href in [
+            "https://evil.example/v1/environments/e/users?cursor=a",
+            "//evil.example/x",
+            "http://api.pingone.com/v1/environments/e/users",
+        ] {
+            let e = resolve_next(&cur, href, &[]).unwrap_err();
+            assert!(e.contains("leaves the API host"), "{href}: {e}");
+        }
+        assert!(resolve_next(&cur, "/v1/environments/e/users?cursor=a", &[]).is_ok());
     }
 
     #[test]

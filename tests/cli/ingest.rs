@@ -328,7 +328,7 @@ fn next_links_that_drop_include_get_it_back() {
 }
 
 #[test]
-fn failure_on_page_three_leaves_no_output() {
+fn failure_on_page_three_leaves_no_output_but_the_work_area() {
     let mock = MockPingOne::start(
         &mini(),
         MockOptions {
@@ -350,11 +350,7 @@ fn failure_on_page_three_leaves_no_output() {
         "{stderr}"
     );
     assert!(!out.exists());
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        0,
-        "no temporary directory left"
-    );
+    assert_only_the_work_area(tmp.path(), &stderr);
     // Pages 1 and 2 were read, page 3 failed, nothing after it.
     assert_eq!(mock.count(&format!("/environments/{PROD_ENV}/users")), 3);
 }
@@ -833,7 +829,7 @@ fn a_403_after_success_is_load_and_retried() {
 }
 
 #[test]
-fn ctrl_c_leaves_no_output_and_says_what_was_collected() {
+fn ctrl_c_leaves_no_output_but_the_work_area_and_says_what_was_collected() {
     let mock = MockPingOne::start(
         &mini(),
         MockOptions {
@@ -875,10 +871,21 @@ fn ctrl_c_leaves_no_output_and_says_what_was_collected() {
         "{stderr}"
     );
     assert!(!out.exists());
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        0,
-        "no temporary directory left"
+    assert_only_the_work_area(tmp.path(), &stderr);
+}
+
+/// Beside `export`, a stopped ingest leaves only its work area (with a checkpoint, for
+/// `--resume`), and says so.
+fn assert_only_the_work_area(dir: &Path, stderr: &str) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec![".export.p1graph-work".to_string()]);
+    assert!(dir.join(".export.p1graph-work/checkpoint.json").is_file());
+    assert!(
+        stderr.contains("--resume") && stderr.contains(".export.p1graph-work"),
+        "{stderr}"
     );
 }
 

@@ -13,6 +13,7 @@ mod oracle;
 mod parquet;
 mod questions;
 mod refusals;
+mod resume;
 mod review;
 mod rules;
 mod support;

@@ -166,6 +166,11 @@ struct Mock {
     fault_hits: Mutex<Vec<u32>>,
     tokens: Mutex<Tokens>,
     api_requests: Mutex<u64>,
+    /// After this many API requests the worker's secret is revoked: every API request answers
+    /// `401` and the token endpoint refuses the client (settable while running).
+    dead_after: Mutex<Option<u64>>,
+    /// Answer `GET /environments/{id}` with this organization id instead (settable while running).
+    organization_override: Mutex<Option<String>>,
     second: Mutex<(u64, u32)>,
     started: Instant,
 }
@@ -312,6 +317,8 @@ impl MockPingOne {
                         revoked: false,
                     }),
                     api_requests: Mutex::new(0),
+                    dead_after: Mutex::new(None),
+                    organization_override: Mutex::new(None),
                     second: Mutex::new((0, 0)),
                     started: Instant::now(),
                 });
@@ -362,6 +369,23 @@ impl MockPingOne {
             .iter()
             .filter(|l| l.method == "GET" && l.path.ends_with(suffix))
             .count()
+    }
+
+    /// From now on, every API request after the `n`-th (counted since the start) answers `401`
+    /// and the token endpoint refuses the client, as after a revoked secret; `None` heals it.
+    pub fn set_dead_after(&self, n: Option<u64>) {
+        *self.state.dead_after.lock().unwrap() = n;
+    }
+
+    /// `GET /environments/{id}` names this organization from now on (another tenant behind the
+    /// same host).
+    pub fn set_organization(&self, id: &str) {
+        *self.state.organization_override.lock().unwrap() = Some(id.to_string());
+    }
+
+    /// API requests answered so far (token requests not counted).
+    pub fn api_requests(&self) -> u64 {
+        *self.state.api_requests.lock().unwrap()
     }
 
     pub fn token_requests(&self) -> Vec<Logged> {
@@ -444,7 +468,18 @@ async fn handle(
 }
 
 impl Mock {
+    fn dead(&self) -> bool {
+        let n = *self.api_requests.lock().unwrap();
+        self.dead_after.lock().unwrap().is_some_and(|d| n >= d)
+    }
+
     fn token(&self, headers: &HeaderMap, body: &[u8]) -> (Response, Option<String>) {
+        if self.dead() {
+            return (
+                oauth_error("invalid_client", "Invalid client credentials"),
+                None,
+            );
+        }
         let form = parse_query(std::str::from_utf8(body).unwrap_or(""));
         let basic = headers
             .get(header::AUTHORIZATION)
@@ -533,6 +568,9 @@ impl Mock {
     }
 
     async fn api(&self, path: &str, query: &str, headers: &HeaderMap) -> Response {
+        if self.dead() {
+            return error(401, "ACCESS_FAILED", "INVALID_TOKEN");
+        }
         {
             let mut n = self.api_requests.lock().unwrap();
             *n += 1;
@@ -670,6 +708,21 @@ impl Mock {
                 limit,
                 drop_include,
             )),
+            ["environments", env] => match self
+                .data
+                .environments
+                .iter()
+                .find(|e| e["id"].as_str() == Some(env))
+            {
+                Some(e) => {
+                    let mut e = e.clone();
+                    if let Some(org) = self.organization_override.lock().unwrap().clone() {
+                        e["organization"] = json!({ "id": org });
+                    }
+                    ([(header::CONTENT_TYPE, "application/json")], e.to_string()).into_response()
+                }
+                None => error_for(404),
+            },
             ["organizations", id] => match &self.data.organization {
                 Some(o) if o["id"].as_str() == Some(id) => {
                     ([(header::CONTENT_TYPE, "application/json")], o.to_string()).into_response()
