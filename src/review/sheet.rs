@@ -82,6 +82,44 @@ pub mod col {
     pub const COMMENT: usize = 26;
 }
 
+/// The order the columns are written in: the row id, then the reviewer's `decision` and
+/// `comment` (on screen without scrolling), then the facts. [`col`] indexes stay logical:
+/// writing and reading translate through this order.
+pub const SHEET_ORDER: [usize; 27] = [
+    col::ROW_ID,
+    col::DECISION,
+    col::COMMENT,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+];
+
+/// The header as written, in [`SHEET_ORDER`].
+pub fn sheet_header() -> [&'static str; 27] {
+    SHEET_ORDER.map(|i| COLUMNS[i])
+}
+
 /// The columns a reviewer must not edit (also stored in `keys/`).
 pub const KEY_COLUMNS: [usize; 12] = [
     col::ROW_ID,
@@ -142,13 +180,13 @@ pub fn row_id(
 /// The header line of a sheet, with the byte-order mark.
 pub fn header_bytes() -> Vec<u8> {
     let mut out = BOM.as_bytes().to_vec();
-    crate::report::csv::write_csv_fields(&COLUMNS, &mut out);
+    crate::report::csv::write_csv_fields(&sheet_header(), &mut out);
     out
 }
 
 /// Appends one row, neutralised.
 pub fn write_row(cells: &[&str; 27], out: &mut Vec<u8>) {
-    let n: Vec<Cow<str>> = cells.iter().map(|c| neutralise(c)).collect();
+    let n: Vec<Cow<str>> = SHEET_ORDER.iter().map(|&i| neutralise(cells[i])).collect();
     let refs: Vec<&str> = n.iter().map(|c| c.as_ref()).collect();
     crate::report::csv::write_csv_fields(&refs, out);
 }
@@ -408,8 +446,9 @@ pub fn validate_sheet(
         }
         Ok(true) => {
             let got: Vec<&str> = rec.iter().map(|c| unneutralise(c.trim())).collect();
-            if got != COLUMNS {
-                let which = COLUMNS
+            let expected = sheet_header();
+            if got != expected {
+                let which = expected
                     .iter()
                     .enumerate()
                     .find(|(i, c)| got.get(*i) != Some(*c))
@@ -477,7 +516,11 @@ pub fn validate_sheet(
             );
             continue;
         }
-        let cells: Vec<String> = rec.iter().map(|c| unneutralise(c).to_string()).collect();
+        // Back to the logical column order.
+        let mut cells: Vec<String> = vec![String::new(); COLUMNS.len()];
+        for (pos, c) in rec.iter().enumerate() {
+            cells[SHEET_ORDER[pos]] = unneutralise(c).to_string();
+        }
         let rid = cells[col::ROW_ID].trim();
         let Some(&k) = index.get(rid) else {
             push(
@@ -709,7 +752,7 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "sheets/a.csv:1: the header was changed: column 26 should be `decision`, found `verdict`"
+                "sheets/a.csv:1: the header was changed: column 2 should be `decision`, found `verdict`"
             ]
         );
     }

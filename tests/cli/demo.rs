@@ -261,10 +261,15 @@ fn review_campaign_on_the_demo() {
         .map(|(i, l)| {
             if i == 0 {
                 format!("{l}\r\n")
-            } else if l.contains("aisha.bello@") {
-                format!("{}revoke,left finance\r\n", l.strip_suffix(",").unwrap())
             } else {
-                format!("{}keep,\r\n", l.strip_suffix(",").unwrap())
+                // The reviewer's columns come right after the row id, empty until decided.
+                let (rid, rest) = l.split_once(',').unwrap();
+                let facts = rest.strip_prefix(",,").unwrap();
+                if l.contains("aisha.bello@") {
+                    format!("{rid},revoke,left finance,{facts}\r\n")
+                } else {
+                    format!("{rid},keep,,{facts}\r\n")
+                }
             }
         })
         .collect();
