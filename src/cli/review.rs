@@ -20,6 +20,8 @@ pub enum ReviewCommand {
     Start(StartArgs),
     /// Validate the sheets and print review progress per sheet and overall.
     Status(StatusArgs),
+    /// Record who reviews a sheet.
+    Assign(AssignArgs),
     /// The PingOne API operations that would carry out the `revoke` decisions (never run).
     Plan(PlanArgs),
     /// Check a later snapshot: is every revoked access gone? Writes an evidence file.
@@ -43,6 +45,21 @@ pub struct StartArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub judgement: super::JudgementArgs,
+    /// The reviewer of every sheet (change one sheet's with `review assign`).
+    #[arg(long, value_name = "WHO")]
+    pub reviewer: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AssignArgs {
+    /// The campaign directory.
+    pub campaign: PathBuf,
+    /// The sheet: its file, its target's id or name; `*` for every sheet.
+    #[arg(long)]
+    pub sheet: String,
+    /// Who reviews it (an e-mail address or a name); recorded in the campaign and the evidence.
+    #[arg(long, value_name = "WHO")]
+    pub reviewer: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -128,6 +145,14 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     match a.command {
         ReviewCommand::Start(a) => start(a, g),
         ReviewCommand::Status(a) => status(a),
+        ReviewCommand::Assign(a) => {
+            let mut m = review::CampaignManifest::load(&a.campaign)?;
+            let sheets = m.assign(&a.campaign, &a.sheet, &a.reviewer)?;
+            if !g.quiet {
+                eprintln!("{} reviews {}", a.reviewer, sheets.join(", "));
+            }
+            Ok(0)
+        }
         ReviewCommand::Plan(a) => plan(a, g),
         ReviewCommand::Verify(a) => verify(a, g),
     }
@@ -147,6 +172,7 @@ fn start(a: StartArgs, g: &Globals) -> Result<u8, Error> {
         dormant_days: a.judgement.dormant_days,
         usage_days: a.judgement.usage_days,
         created_at: None,
+        reviewer: a.reviewer.unwrap_or_default(),
     };
     let pb = progress::bar(g, 0, "resolving");
     let s = review::start(&t, input, &opts, &a.out, &|done, total| {
@@ -183,20 +209,35 @@ fn progress_text(c: &review::Campaign) -> String {
         c.manifest.campaign_id,
         c.manifest.options.by.as_str()
     );
+    use crate::report::table::{Column, Table, terminal_width};
+    let mut table = Table::new(vec![
+        Column::number("DECIDED"),
+        Column::shrink("SHEET", 16),
+        Column::shrink("REVIEWER", 10),
+        Column::number("ROWS"),
+        Column::number("KEEP"),
+        Column::number("REVOKE"),
+        Column::number("UNSURE"),
+        Column::number("PENDING"),
+    ]);
     for sh in &c.sheets {
         let p = &sh.progress;
-        let _ = writeln!(
-            s,
-            "  {:5.1}%  {}  rows {}  keep {}  revoke {}  unsure {}  pending {}",
-            pct(p),
-            sh.entry.file,
-            p.rows,
-            p.keep,
-            p.revoke,
-            p.unsure,
-            p.pending
-        );
+        table.row([
+            format!("{:.1}%", pct(p)),
+            format!("{} ({})", sh.entry.target_name, sh.entry.file),
+            if sh.entry.reviewer.is_empty() {
+                "-".to_string()
+            } else {
+                sh.entry.reviewer.clone()
+            },
+            p.rows.to_string(),
+            p.keep.to_string(),
+            p.revoke.to_string(),
+            p.unsure.to_string(),
+            p.pending.to_string(),
+        ]);
     }
+    s.push_str(&table.render(terminal_width()));
     let p = c.progress();
     let _ = writeln!(
         s,
@@ -217,6 +258,8 @@ fn status(a: StatusArgs) -> Result<u8, Error> {
     #[derive(serde::Serialize)]
     struct Sheet<'a> {
         file: &'a str,
+        target: &'a str,
+        reviewer: &'a str,
         #[serde(flatten)]
         progress: review::sheet::Progress,
     }
@@ -236,6 +279,8 @@ fn status(a: StatusArgs) -> Result<u8, Error> {
             .iter()
             .map(|s| Sheet {
                 file: &s.entry.file,
+                target: &s.entry.target_name,
+                reviewer: &s.entry.reviewer,
                 progress: s.progress,
             })
             .collect(),

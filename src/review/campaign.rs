@@ -63,6 +63,10 @@ pub struct SheetEntry {
     pub target_id: String,
     pub target_name: String,
     pub rows: u64,
+    /// Who reviews this sheet (an e-mail address or a name); empty until assigned. Kept in the
+    /// campaign and so in the verification evidence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reviewer: String,
 }
 
 /// `campaign.json`.
@@ -115,6 +119,34 @@ impl CampaignManifest {
 
     pub fn to_json(&self) -> Result<Vec<u8>, crate::report::output::OutputError> {
         crate::report::json::pretty_named(self, "campaign.json")
+    }
+
+    /// Records `reviewer` for every sheet `which` names (a sheet file, a target id or a target
+    /// name; `*` for all), and writes `campaign.json` again (atomically). Returns the sheets.
+    pub fn assign(
+        &mut self,
+        dir: &Path,
+        which: &str,
+        reviewer: &str,
+    ) -> Result<Vec<String>, ReviewError> {
+        let mut hit = Vec::new();
+        for s in &mut self.sheets {
+            let name = s.file.rsplit('/').next().unwrap_or(&s.file);
+            if which == "*"
+                || which == s.file
+                || which == name
+                || which == s.target_id
+                || s.target_name.eq_ignore_ascii_case(which)
+            {
+                s.reviewer = reviewer.to_string();
+                hit.push(s.file.clone());
+            }
+        }
+        if hit.is_empty() {
+            return Err(ReviewError::UnknownSheet(which.to_string()));
+        }
+        crate::report::output::write_file(&dir.join(MANIFEST_FILE), &self.to_json()?)?;
+        Ok(hit)
     }
 }
 

@@ -85,6 +85,8 @@ pub enum ReviewError {
     Keys { path: PathBuf, message: String },
     #[error("--scope `{0}` matches no review target and no environment")]
     UnknownScope(String),
+    #[error("`{0}` names no sheet of the campaign (a sheet file, a target id or a target name)")]
+    UnknownSheet(String),
     #[error(
         "the input changed since the campaign started: `{path}` has sha256 {found}, the campaign was started from {expected}"
     )]
@@ -114,6 +116,9 @@ impl ReviewError {
                 "fix the lines named above: only `decision` (keep, revoke, unsure or empty) and `comment` may be edited"
                     .into(),
             ),
+            ReviewError::UnknownSheet(_) => {
+                Some("`p1graph review status` lists the sheets".into())
+            }
             ReviewError::UnknownScope(_) => {
                 Some("pass a target id or exact name, or an environment id".into())
             }

@@ -38,6 +38,8 @@ pub struct StartOptions {
     pub usage_days: i64,
     /// The campaign's creation time; now when `None` (tests pin it).
     pub created_at: Option<Ts>,
+    /// The reviewer of every sheet (change per sheet with `review assign`); empty: unassigned.
+    pub reviewer: String,
 }
 
 impl StartOptions {
@@ -49,6 +51,7 @@ impl StartOptions {
             dormant_days: 90,
             usage_days: 14,
             created_at: None,
+            reviewer: String::new(),
         }
     }
 }
@@ -585,6 +588,7 @@ pub fn start(
             target_id: t.s(tgt.id).to_string(),
             target_name: t.s(tgt.name).to_string(),
             rows: counts[i],
+            reviewer: opts.reviewer.clone(),
         });
     }
     let created = opts.created_at.unwrap_or_else(Ts::now);

@@ -71,6 +71,9 @@ pub struct Summary {
 pub struct FileHash {
     pub file: String,
     pub sha256: String,
+    /// Who reviewed the sheet, as the campaign records it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reviewer: String,
 }
 
 /// The evidence of one verification.
@@ -225,6 +228,7 @@ pub fn verify(
         let p = dir.join(&s.entry.file);
         sheets.push(FileHash {
             file: s.entry.file.clone(),
+            reviewer: s.entry.reviewer.clone(),
             sha256: if p.exists() {
                 sha256_file(&p)?
             } else {

@@ -380,9 +380,49 @@ fn a_whole_campaign_by_application() {
         "{out}"
     );
     assert!(
-        out.contains("100.0%  sheets/application-HR-Portal-app-hr.csv"),
+        out.lines().any(|l| l
+            .trim_start()
+            .starts_with("100.0%  HR Portal (sheets/application-HR-Portal-app-hr.csv)")),
         "{out}"
     );
+    // A reviewer per sheet: recorded in the campaign, shown by status, kept in the evidence.
+    let (code, _, err) = run(&[
+        "review",
+        "assign",
+        dir.to_str().unwrap(),
+        "--sheet",
+        "HR Portal",
+        "--reviewer",
+        "hr-lead@northwind.example",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, json, _) = run(&[
+        "review",
+        "status",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let hr = v["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["target"] == "HR Portal")
+        .unwrap();
+    assert_eq!(hr["reviewer"], "hr-lead@northwind.example");
+    assert_eq!(v["overall"]["pending"], 2);
+    let (code, _, err) = run(&[
+        "review",
+        "assign",
+        dir.to_str().unwrap(),
+        "--sheet",
+        "nope",
+        "--reviewer",
+        "x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`nope` names no sheet"), "{err}");
 
     // The plan, as JSON and as a script.
     let (code, json_plan, err) = run(&["review", "plan", "--allow-pending", dir.to_str().unwrap()]);
@@ -439,6 +479,14 @@ fn a_whole_campaign_by_application() {
         serde_json::from_slice(&std::fs::read(&evidence[0]).unwrap()).unwrap();
     assert_eq!(ev["summary"]["revokes"], 4);
     assert_eq!(ev["sheets"].as_array().unwrap().len(), 3);
+    assert!(
+        ev["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["reviewer"] == "hr-lead@northwind.example"),
+        "{ev}"
+    );
     assert_eq!(ev["original_input"]["sha256"].as_str().unwrap().len(), 64);
     assert_ne!(ev["original_input"]["sha256"], ev["new_input"]["sha256"]);
     let sum = std::fs::read_to_string(evidence[0].with_extension("json.sha256")).unwrap();
