@@ -7,8 +7,8 @@
 What is timed (median of --runs runs each):
 
   p1graph  `access -i SNAP -o a.csv` (load the snapshot, resolve everyone, write the CSV), the
-           same with `--columns` of the seven key columns, and `--format parquet`: wall time and
-           peak RSS from `/usr/bin/time -v`.
+           same with `--columns` of the seven key columns, and `--format parquet`: wall time, CPU
+           time (user + system) and peak RSS from `/usr/bin/time -v`.
   DuckDB   the same rows, loaded once (not timed) from p1graph's CSV into an in-memory table
            `tbl`, then (a) `COPY tbl TO 'x.csv'` (the full CSV), (b) the seven key columns with
            `COPY (SELECT ...) TO`, both in insertion order and "tuned" (preserve_insertion_order
@@ -16,6 +16,7 @@ What is timed (median of --runs runs each):
            'x.parquet'` (zstd) for comparison.
 
 It also checks that DuckDB reads p1graph's Parquet file directly and finds the CSV's rows.
+CPU time is given because wall time on a shared machine depends on its load.
 Prints a Markdown table; sizes in MB (10^6 bytes), throughput = CSV bytes / wall time.
 """
 
@@ -44,7 +45,7 @@ KEY = [
 
 
 def timed_cmd(cmd):
-    """Runs cmd under /usr/bin/time -v: (wall seconds, peak RSS in MiB)."""
+    """Runs cmd under /usr/bin/time -v: (CPU seconds, user + system, peak RSS in MiB)."""
     r = subprocess.run(
         ["/usr/bin/time", "-v"] + cmd,
         stdout=subprocess.DEVNULL,
@@ -53,36 +54,37 @@ def timed_cmd(cmd):
     )
     if r.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", r.stderr)
+    user = float(re.search(r"User time \(seconds\): (\S+)", r.stderr).group(1))
+    system = float(re.search(r"System time \(seconds\): (\S+)", r.stderr).group(1))
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
-    parts = [float(x) for x in wall.group(1).split(":")]
-    secs = 0.0
-    for p in parts:
-        secs = secs * 60 + p
-    return secs, int(rss.group(1)) / 1024
+    return user + system, int(rss.group(1)) / 1024
 
 
 def p1graph_runs(args, extra, out, runs):
-    """Median wall seconds, max peak RSS (MiB) and the output's size of `access` runs."""
-    walls, rsss = [], []
+    """Median wall seconds, max peak RSS (MiB), the output's size and median CPU seconds of
+    `access` runs."""
+    walls, rsss, cpus = [], [], []
     for _ in range(runs):
         # A precise wall clock: /usr/bin/time prints hundredths only.
         t0 = time.perf_counter()
-        _, rss = timed_cmd([args.p1graph, "access", "-q", "-i", args.snapshot, "-o", out] + extra)
+        cpu, rss = timed_cmd([args.p1graph, "access", "-q", "-i", args.snapshot, "-o", out] + extra)
         walls.append(time.perf_counter() - t0)
         rsss.append(rss)
-    return statistics.median(walls), max(rsss), os.path.getsize(out)
+        cpus.append(cpu)
+    return statistics.median(walls), max(rsss), os.path.getsize(out), statistics.median(cpus)
 
 
 def duck_runs(con, sql, runs, setup=None):
-    walls = []
+    """Median wall seconds and median CPU seconds (all threads of this process) of `sql`."""
+    walls, cpus = [], []
     for _ in range(runs):
         if setup:
             con.execute(setup)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         con.execute(sql)
         walls.append(time.perf_counter() - t0)
-    return statistics.median(walls)
+        cpus.append(time.process_time() - c0)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main():
@@ -136,28 +138,29 @@ def main():
         copy_key = f"COPY (SELECT {k} FROM tbl) TO '{f('duckkey.csv')}' (HEADER, DELIMITER ',')"
         copy_pq = f"COPY tbl TO '{f('duck.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
         duck["full"] = duck_runs(con, copy_full, args.runs, ordered)
-        rows.append(("DuckDB COPY tbl TO csv (ordered)", duck["full"], None, os.path.getsize(f("duck.csv"))))
+        rows.append(("DuckDB COPY tbl TO csv (ordered)", duck["full"][0], None, os.path.getsize(f("duck.csv")), duck["full"][1]))
         duck["full_tuned"] = duck_runs(con, copy_full, args.runs, tuned)
-        rows.append(("DuckDB COPY tbl TO csv (tuned)", duck["full_tuned"], None, os.path.getsize(f("duck.csv"))))
+        rows.append(("DuckDB COPY tbl TO csv (tuned)", duck["full_tuned"][0], None, os.path.getsize(f("duck.csv")), duck["full_tuned"][1]))
         duck["key"] = duck_runs(con, copy_key, args.runs, ordered)
-        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (ordered)", duck["key"], None, os.path.getsize(f("duckkey.csv"))))
+        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (ordered)", duck["key"][0], None, os.path.getsize(f("duckkey.csv")), duck["key"][1]))
         duck["key_tuned"] = duck_runs(con, copy_key, args.runs, tuned)
-        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (tuned)", duck["key_tuned"], None, os.path.getsize(f("duckkey.csv"))))
+        rows.append(("DuckDB COPY (SELECT 7 key columns) TO csv (tuned)", duck["key_tuned"][0], None, os.path.getsize(f("duckkey.csv")), duck["key_tuned"][1]))
         duck["parquet"] = duck_runs(con, copy_pq, args.runs, ordered)
-        rows.append(("DuckDB COPY tbl TO parquet (zstd)", duck["parquet"], None, os.path.getsize(f("duck.parquet"))))
+        rows.append(("DuckDB COPY tbl TO parquet (zstd)", duck["parquet"][0], None, os.path.getsize(f("duck.parquet")), duck["parquet"][1]))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"DuckDB {duckdb.__version__}, {threads} threads; its process peaked at {peak:.0f} MiB (table included)")
 
     print(f"snapshot {args.snapshot}: {csv_rows:,} access rows, {os.path.getsize(f('p1.csv')) / 1e6:.1f} MB of CSV; median of {args.runs} runs\n")
-    print("| what | median wall | peak RSS | output | MB/s |")
-    print("|---|---|---|---|---|")
-    for what, secs, rss, size in rows:
+    print("| what | median wall | median CPU (user+sys) | peak RSS | output | MB/s (wall) |")
+    print("|---|---|---|---|---|---|")
+    for what, secs, rss, size, cpu in rows:
         mbs = size / 1e6 / secs if secs > 0 else 0
         rss_s = f"{rss:.0f} MiB" if rss is not None else ""
-        print(f"| {what} | {secs:.3f} s | {rss_s} | {size / 1e6:.1f} MB | {mbs:.0f} |")
+        print(f"| {what} | {secs:.3f} s | {cpu:.2f} s | {rss_s} | {size / 1e6:.1f} MB | {mbs:.0f} |")
+    print(f"\nload average while measuring: {os.getloadavg()}")
     if duck:
-        best_full = min(duck["full"], duck["full_tuned"])
-        best_key = min(duck["key"], duck["key_tuned"])
+        best_full = min(duck["full"][0], duck["full_tuned"][0])
+        best_key = min(duck["key"][0], duck["key_tuned"][0])
         print()
         print(f"full CSV: p1graph {full[0]:.3f} s vs DuckDB COPY {best_full:.3f} s: {best_full / full[0]:.2f}x (target >= 2x)")
         print(f"7 key columns: p1graph {key[0]:.3f} s vs DuckDB query {best_key:.3f} s: {best_key / key[0]:.2f}x (target >= 5x)")

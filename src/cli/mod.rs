@@ -287,7 +287,7 @@ pub struct ExportArgs {
     /// Write here (atomically) instead of standard output.
     #[arg(long, short)]
     pub out: Option<std::path::PathBuf>,
-    /// Only these CSV columns, in this order (comma-separated header names).
+    /// Only these columns (CSV or Parquet), in this order (comma-separated header names).
     #[arg(long, value_name = "NAME,...")]
     pub columns: Option<String>,
 }
