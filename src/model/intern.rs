@@ -30,7 +30,9 @@ pub struct Interner {
     arena: String,
     /// `ends[i]` is the end offset of symbol `i` in `arena`; symbol `i` starts at `ends[i - 1]`.
     ends: Vec<u32>,
-    table: HashTable<u32>,
+    /// Symbol numbers by hash of their text, built on first lookup: a loaded snapshot whose
+    /// commands only turn symbols into text (the exports) never pays for it.
+    table: std::sync::OnceLock<HashTable<u32>>,
     hasher: FxBuildHasher,
     /// The arena's byte limit: offsets are `u32`. A test lowers it.
     limit: usize,
@@ -68,7 +70,7 @@ impl Interner {
         let mut i = Interner {
             arena: String::new(),
             ends: Vec::new(),
-            table: HashTable::new(),
+            table: std::sync::OnceLock::from(HashTable::new()),
             hasher: FxBuildHasher,
             limit: u32::MAX as usize,
             refused: 0,
@@ -90,9 +92,12 @@ impl Interner {
         }
     }
 
-    /// Rebuilds an interner from its raw parts (used by the snapshot reader).
+    /// Rebuilds an interner from its raw parts (used by the snapshot reader). The lookup table
+    /// is built on first use ([`Interner::get`], [`Interner::intern`]).
     ///
     /// Returns `None` when the offsets do not describe valid UTF-8 boundaries in ascending order.
+    /// A string stored twice is not looked for here (the snapshot's writer never stores one, and
+    /// its checksum covers damage); should one occur, lookups find its first symbol.
     pub fn from_parts(arena: String, ends: Vec<u32>) -> Option<Self> {
         let mut prev = 0u32;
         for &e in &ends {
@@ -104,31 +109,34 @@ impl Interner {
         if ends.first().copied() != Some(0) {
             return None;
         }
-        let mut table = HashTable::with_capacity(ends.len());
-        let hasher = FxBuildHasher;
-        let mut start = 0usize;
-        for (i, &e) in ends.iter().enumerate() {
-            let s = &arena[start..e as usize];
-            let h = hasher.hash_one(s);
-            // Duplicates would make two symbols for one string; refuse them.
-            let dup = table
-                .find(h, |&j: &u32| Self::slice(&arena, &ends, j) == s)
-                .is_some();
-            if dup {
-                return None;
-            }
-            table.insert_unique(h, i as u32, |&j: &u32| {
-                hasher.hash_one(Self::slice(&arena, &ends, j))
-            });
-            start = e as usize;
-        }
         Some(Interner {
             arena,
             ends,
-            table,
-            hasher,
+            table: std::sync::OnceLock::new(),
+            hasher: FxBuildHasher,
             limit: u32::MAX as usize,
             refused: 0,
+        })
+    }
+
+    /// The lookup table, built from the arena when first needed.
+    fn table(&self) -> &HashTable<u32> {
+        self.table.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.ends.len());
+            for i in 0..self.ends.len() as u32 {
+                let s = Self::slice(&self.arena, &self.ends, i);
+                let h = self.hasher.hash_one(s);
+                if table
+                    .find(h, |&j: &u32| Self::slice(&self.arena, &self.ends, j) == s)
+                    .is_none()
+                {
+                    table.insert_unique(h, i, |&j: &u32| {
+                        self.hasher
+                            .hash_one(Self::slice(&self.arena, &self.ends, j))
+                    });
+                }
+            }
+            table
         })
     }
 
@@ -150,8 +158,10 @@ impl Interner {
     /// it into an error (a tenant that large is an input error, never a panic).
     pub fn intern(&mut self, s: &str) -> Sym {
         let h = self.hasher.hash_one(s);
+        let _ = self.table();
         let (arena, ends) = (&self.arena, &self.ends);
-        if let Some(&i) = self.table.find(h, |&j| Self::slice(arena, ends, j) == s) {
+        let table = self.table.get_mut().expect("built just above");
+        if let Some(&i) = table.find(h, |&j| Self::slice(arena, ends, j) == s) {
             return Sym(i);
         }
         if self.arena.len() + s.len() > self.limit {
@@ -162,15 +172,16 @@ impl Interner {
         self.arena.push_str(s);
         self.ends.push(self.arena.len() as u32);
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
-        self.table
-            .insert_unique(h, id, |&j| hasher.hash_one(Self::slice(arena, ends, j)));
+        if let Some(table) = self.table.get_mut() {
+            table.insert_unique(h, id, |&j| hasher.hash_one(Self::slice(arena, ends, j)));
+        }
         Sym(id)
     }
 
     /// Looks `s` up without interning it.
     pub fn get(&self, s: &str) -> Option<Sym> {
         let h = self.hasher.hash_one(s);
-        self.table
+        self.table()
             .find(h, |&j| Self::slice(&self.arena, &self.ends, j) == s)
             .map(|&i| Sym(i))
     }
@@ -190,7 +201,9 @@ impl Interner {
 
     /// Heap bytes held (arena, offsets and table), for the memory report.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
+        self.arena.capacity()
+            + self.ends.capacity() * 4
+            + self.table.get().map_or(0, |t| t.capacity() * 5)
     }
 }
 
@@ -239,7 +252,10 @@ mod tests {
         let mut bad = ends.to_vec();
         *bad.last_mut().unwrap() -= 1;
         assert!(Interner::from_parts(arena.to_string(), bad).is_none());
-        // duplicated strings
-        assert!(Interner::from_parts("aa".into(), vec![0, 1, 2]).is_none());
+        // A duplicated string (never written by the snapshot writer) is found at its first
+        // symbol; nothing panics.
+        let d = Interner::from_parts("aa".into(), vec![0, 1, 2]).unwrap();
+        assert_eq!(d.get("a"), Some(Sym(1)));
+        assert_eq!(d.resolve(Sym(2)), "a");
     }
 }
