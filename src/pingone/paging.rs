@@ -322,9 +322,15 @@ mod tests {
         // Group nesting lists: `groupMemberships` first, then `groups`.
         let nesting = Url::parse("https://h/v1/environments/e/groups/g/memberOfGroups").unwrap();
         let b = json!({"_embedded": {"groups": [{"id": "g1"}], "x": []}});
-        assert_eq!(page_items(&b, &collection_keys(&nesting)).unwrap()[0]["id"], "g1");
+        assert_eq!(
+            page_items(&b, &collection_keys(&nesting)).unwrap()[0]["id"],
+            "g1"
+        );
         let b = json!({"_embedded": {"groups": [{"id": "g1"}], "groupMemberships": [{"id": "m"}]}});
-        assert_eq!(page_items(&b, &collection_keys(&nesting)).unwrap()[0]["id"], "m");
+        assert_eq!(
+            page_items(&b, &collection_keys(&nesting)).unwrap()[0]["id"],
+            "m"
+        );
         // None named after the collection: an error that names the keys and the wanted one.
         let b = json!({"_embedded": {"a": [], "b": []}});
         let e = page_items(&b, &collection_keys(&users)).unwrap_err();
@@ -344,15 +350,19 @@ mod tests {
     fn pager_follows_next_and_keeps_the_limit() {
         let mut p = pager("/environments/e/users");
         let (items, more) = p
-            .read(&json!({"_embedded": {"users": [{"id": "u1"}, {"id": "u2"}]},
-                "_links": {"next": {"href": "/v1/environments/e/users?cursor=c1"}}}))
+            .read(
+                &json!({"_embedded": {"users": [{"id": "u1"}, {"id": "u2"}]},
+                "_links": {"next": {"href": "/v1/environments/e/users?cursor=c1"}}}),
+            )
             .unwrap();
         assert_eq!((items.len(), more), (2, true));
         assert_eq!(
             p.url().as_str(),
             "https://h/v1/environments/e/users?cursor=c1&limit=2"
         );
-        let (items, more) = p.read(&json!({"_embedded": {"users": [{"id": "u3"}]}})).unwrap();
+        let (items, more) = p
+            .read(&json!({"_embedded": {"users": [{"id": "u3"}]}}))
+            .unwrap();
         assert_eq!((items.len(), more), (1, false));
         assert_eq!(p.paged(), Paged { pages: 2, items: 3 });
     }
@@ -362,7 +372,9 @@ mod tests {
         // A page linking to itself.
         let mut p = pager("/environments/e/users");
         let e = p
-            .read(&json!({"_links": {"next": {"href": "https://h/v1/environments/e/users?limit=2"}}}))
+            .read(
+                &json!({"_links": {"next": {"href": "https://h/v1/environments/e/users?limit=2"}}}),
+            )
             .unwrap_err();
         assert!(e.to_string().contains("does not advance"), "{e}");
         // Two cursors alternating: the third page links back to the first.

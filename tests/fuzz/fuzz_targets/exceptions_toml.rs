@@ -13,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let path = Path::new("accepted.toml");
     if let Err(e) = p1graph::findings::exceptions::parse(path, text) {
         let msg = e.to_string();
-        assert!(msg.contains("accepted.toml") && msg.contains(" line "), "{msg}");
+        assert!(
+            msg.contains("accepted.toml") && msg.contains(" line "),
+            "{msg}"
+        );
     }
 });

@@ -49,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
                 let next = pager.url();
                 assert!(!seen.contains(next.as_str()), "{next} read before");
                 for sticky in ["limit", "filter"] {
-                    assert!(next.query_pairs().any(|(k, _)| k == sticky), "{next} lost {sticky}");
+                    assert!(
+                        next.query_pairs().any(|(k, _)| k == sticky),
+                        "{next} lost {sticky}"
+                    );
                 }
             }
         }
