@@ -177,7 +177,7 @@ proptest! {
         let r = p1graph::snapshot::decode(bytes.clone(), Path::new("mutated.p1g"));
         if bytes != *seed {
             // Every byte is under a checksum and the length is recorded: any change is refused.
-            let e = r.err().expect("a changed snapshot is refused");
+            let e = r.expect_err("a changed snapshot is refused");
             prop_assert!(e.to_string().contains("mutated.p1g"), "{}", e);
         }
     }
