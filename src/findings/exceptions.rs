@@ -142,13 +142,19 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, ExceptionsError> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse(path, &text)
+}
+
+/// Parses the text of an exceptions file; `path` picks the format by its extension and names
+/// the file in errors. [`load`] is this after reading the file (the fuzz targets call it).
+pub fn parse(path: &Path, text: &str) -> Result<Vec<Exception>, ExceptionsError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let file: File = match ext.as_str() {
-        "toml" => toml::from_str(&text).map_err(|e| {
+        "toml" => toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| {
                 text[..s.start.min(text.len())].lines().count().max(1)
             });
@@ -158,7 +164,7 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, ExceptionsError> {
                 message: e.message().to_string(),
             }
         })?,
-        "yaml" | "yml" => serde_saphyr::from_str(&text).map_err(|e| {
+        "yaml" | "yml" => serde_saphyr::from_str(text).map_err(|e| {
             let msg = e.to_string();
             ExceptionsError::Syntax {
                 path: path.to_path_buf(),
@@ -179,14 +185,14 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, ExceptionsError> {
             // A typo would otherwise be a stale exception that never suppresses anything.
             return Err(ExceptionsError::UnknownRule {
                 path: path.to_path_buf(),
-                line: line_of(&text, &format!("\"{}\"", e.rule)),
+                line: line_of(text, &format!("\"{}\"", e.rule)),
                 number: i + 1,
                 rule: e.rule,
             });
         }
         let expires = parse_expiry(&e.expires).ok_or_else(|| ExceptionsError::Syntax {
             path: path.to_path_buf(),
-            line: line_of(&text, &e.expires),
+            line: line_of(text, &e.expires),
             message: format!(
                 "exception #{}: `expires`: `{}` is not a date (YYYY-MM-DD) or RFC 3339 time",
                 i + 1,

@@ -388,9 +388,15 @@ pub fn read_keys(path: &Path) -> Result<Vec<csv::StringRecord>, ReviewError> {
     zstd::stream::read::Decoder::new(file)
         .and_then(|mut d| d.read_to_end(&mut plain))
         .map_err(ReviewError::io(path))?;
+    parse_keys(path, &plain)
+}
+
+/// Parses the decompressed key columns of a sheet; `path` names the keys file in errors.
+/// [`read_keys`] is this after reading and decompressing the file (the fuzz targets call it).
+pub fn parse_keys(path: &Path, plain: &[u8]) -> Result<Vec<csv::StringRecord>, ReviewError> {
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(plain.as_slice());
+        .from_reader(plain);
     let mut out = Vec::new();
     for rec in rd.records() {
         let rec = rec.map_err(|e| ReviewError::Keys {

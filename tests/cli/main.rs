@@ -8,6 +8,7 @@ mod errors;
 mod escalation;
 mod findings;
 mod ingest;
+mod mutations;
 mod opengraph;
 mod oracle;
 mod parquet;
