@@ -72,7 +72,7 @@ fn formatting(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("parquet", label), &users, |b, _| {
             b.iter(|| {
                 let mut out = Output::create(Some(&file("a.parquet"))).unwrap();
-                let s = write_access_parquet(&r, columns, &mut out, &|_, _| {}).unwrap();
+                let s = write_access_parquet(&r, None, columns, &mut out, &|_, _| {}).unwrap();
                 out.finish().unwrap();
                 black_box(s.rows)
             })
