@@ -51,6 +51,18 @@ enum Removal {
 }
 
 /// The plan for one `revoke` row.
+/// The name of a sheet row's scope in `t`, or empty.
+fn scope_name(t: &Tenant, kind: &str, id: &str) -> String {
+    let Some(id) = t.strings.get(id) else {
+        return String::new();
+    };
+    let scope = ScopeRef {
+        kind: ScopeKind::parse(kind, Sym::EMPTY),
+        id,
+    };
+    t.scope_target_name(scope).unwrap_or("").to_string()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlanItem {
     pub sheet: String,
@@ -64,6 +76,8 @@ pub struct PlanItem {
     pub entitlement_name: String,
     pub scope_type: String,
     pub scope_id: String,
+    /// The scope's name in the campaign's input (empty when it has none).
+    pub scope_name: String,
     pub granted: String,
     pub comment: String,
     /// Operations that together remove this access for this identity.
@@ -549,6 +563,7 @@ pub fn build_plan(campaign: &Campaign, t: &Tenant) -> Plan {
             entitlement_name: row.get(col::ENTITLEMENT_NAME).to_string(),
             scope_type: row.get(col::SCOPE_TYPE).to_string(),
             scope_id: row.get(col::SCOPE_ID).to_string(),
+            scope_name: scope_name(t, row.get(col::SCOPE_TYPE), row.get(col::SCOPE_ID)),
             granted: row.get(col::GRANTED).to_string(),
             comment: row.get(col::COMMENT).to_string(),
             operations: Vec::new(),
@@ -634,7 +649,11 @@ impl Plan {
                     &it.entitlement_name
                 }),
                 one_line(&it.scope_type),
-                one_line(&it.scope_id),
+                one_line(if it.scope_name.is_empty() {
+                    &it.scope_id
+                } else {
+                    &it.scope_name
+                }),
                 it.identity_type.to_lowercase(),
                 one_line(&it.identity_name),
                 one_line(&it.identity_id)
