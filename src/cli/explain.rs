@@ -106,10 +106,14 @@ fn identity(
         None => {}
     }
     let (pid, _, _, _) = crate::resolve::labels::identity_columns(t, id);
-    let mut found = crate::findings::run(
+    // The identity's findings, with the privilege-escalation rule on the graph built above
+    // (one attack graph per command, as in `analyze`).
+    let esc = crate::graph::attack::Escalations::compute(&graph);
+    let mut found = crate::findings::run_with_attack(
         r,
         &crate::findings::Config::for_tenant(t),
         &crate::findings::registry(),
+        Some((&graph, &esc)),
     );
     found.retain(|f| f.identity_type == id.type_str() && f.identity_id == pid);
     let mut out = crate::report::Output::create(None)?;

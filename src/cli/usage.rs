@@ -214,12 +214,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                 table.row(r.iter().cloned());
             }
             s.push_str(&table.render(crate::report::table::terminal_width()));
-            if table.cut > 0 {
-                s.push_str(&format!(
-                    "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole\n",
-                    table.cut
-                ));
-            }
+            s.push_str(&table.cut_note());
             s.push_str(&format!("\n{} row(s)\n", rows.len()));
             bytes = s.into_bytes();
         }

@@ -606,12 +606,6 @@ pub fn to_table(
     } else {
         let _ = writeln!(out, "{total} row(s)");
     }
-    if table.cut > 0 {
-        let _ = writeln!(
-            out,
-            "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
-            table.cut
-        );
-    }
+    out.push_str(&table.cut_note());
     out
 }

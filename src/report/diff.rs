@@ -799,13 +799,7 @@ impl Diff {
                 changes.len()
             );
         }
-        if table.cut > 0 {
-            let _ = writeln!(
-                s,
-                "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
-                table.cut
-            );
-        }
+        s.push_str(&table.cut_note());
         s
     }
 }

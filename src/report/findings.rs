@@ -323,13 +323,7 @@ pub fn to_table(t: &Tenant, findings: &[Finding], notes: &TableNotes, o: TableOp
     } else {
         let _ = writeln!(out, "showing all {shown}");
     }
-    if table.cut > 0 {
-        let _ = writeln!(
-            out,
-            "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole",
-            table.cut
-        );
-    }
+    out.push_str(&table.cut_note());
     for l in &notes.lines {
         let _ = writeln!(out, "{l}");
     }
@@ -438,12 +432,7 @@ pub fn by_identity(
             } else {
                 out.push_str(&format!("{} identities with findings\n", risks.len()));
             }
-            if table.cut > 0 {
-                out.push_str(&format!(
-                    "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole\n",
-                    table.cut
-                ));
-            }
+            out.push_str(&table.cut_note());
             out.into_bytes()
         }
     })

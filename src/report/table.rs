@@ -217,6 +217,21 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The line under a table that says how many cells the last render cut (empty when none):
+    /// the full values are one `--format csv` or `json` away.
+    pub fn cut_note(&self) -> String {
+        if self.cut == 0 {
+            String::new()
+        } else {
+            format!(
+                "{} cell(s) cut to fit the terminal (…); --format csv or json has them whole\n",
+                self.cut
+            )
+        }
+    }
+}
+
 /// The width tables are rendered at: the terminal's, else `COLUMNS`, else 120.
 pub fn terminal_width() -> usize {
     if let Some((_, w)) = console::Term::stdout().size_checked() {
@@ -255,6 +270,7 @@ mod tests {
         let mut t = table();
         let s = t.render(200);
         assert_eq!(t.cut, 0);
+        assert_eq!(t.cut_note(), "");
         assert!(s.contains("a fairly long explanation of the finding"));
         // Numbers are right-aligned under their header.
         assert!(s.lines().nth(2).unwrap().contains(" 12  short"));
@@ -269,6 +285,11 @@ mod tests {
         }
         assert!(s.contains('…'));
         assert_eq!(t.cut, 1);
+        assert!(
+            t.cut_note().starts_with("1 cell(s) cut"),
+            "{}",
+            t.cut_note()
+        );
         // Keep columns are never cut.
         assert!(s.contains("high"));
     }
