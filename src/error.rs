@@ -30,6 +30,10 @@ pub enum Error {
     #[error(transparent)]
     Previous(#[from] crate::usage::PreviousError),
     #[error(transparent)]
+    Diff(#[from] crate::diff::DiffError),
+    #[error(transparent)]
+    DiffOutput(#[from] crate::report::diff::DiffOutputError),
+    #[error(transparent)]
     Parquet(#[from] crate::report::parquet::ParquetError),
     #[error(transparent)]
     OpenGraph(#[from] crate::report::opengraph::OpenGraphError),

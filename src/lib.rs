@@ -20,6 +20,7 @@
 
 pub mod cleanup;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod export;
 pub mod findings;

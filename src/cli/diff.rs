@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use super::{Globals, load_input};
 use crate::Error;
-use crate::report::diff::diff;
+use crate::diff::{Options, diff};
+use crate::report::diff as render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -64,42 +65,36 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
             a.new.display()
         );
     }
-    let mut d = diff(&old, &new);
-    if !a.include_unchanged {
-        d = d.without_unchanged();
-    }
+    let opts = Options {
+        include_unchanged: a.include_unchanged,
+        ..Options::default()
+    };
+    let d = diff(&old, &new, &opts)?;
+    let counts = d.counts.clone();
     let format = a.format.unwrap_or(if super::to_terminal(a.out.as_deref()) {
         Format::Table
     } else {
         Format::Csv
     });
-    let bytes = match format {
-        Format::Csv => d.to_csv(),
-        Format::Json => d.to_json()?,
-        Format::Table => d
-            .to_table(a.rows.limit(50), crate::report::table::terminal_width())
-            .into_bytes(),
-    };
     let mut out = crate::report::Output::create(a.out.as_deref())?;
-    out.write_all(&bytes)?;
+    match format {
+        Format::Csv => render::write_csv(d, &mut out)?,
+        Format::Json => render::write_json(d, &mut out)?,
+        Format::Table => {
+            let table =
+                render::to_table(d, a.rows.limit(50), crate::report::table::terminal_width())?;
+            out.write_all(table.as_bytes())?;
+        }
+    }
     out.finish()?;
     if let Some(level) = a.fail_on {
-        let failing = d.failing(level);
+        let failing = counts.failing(level);
         if !failing.is_empty() {
-            let mut per: std::collections::BTreeMap<String, usize> = Default::default();
-            for r in &failing {
-                let k = if r.rule.is_empty() {
-                    format!("{} {}", r.category, r.change)
-                } else {
-                    r.rule.to_string()
-                };
-                *per.entry(k).or_default() += 1;
-            }
-            let parts: Vec<String> = per.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let parts: Vec<String> = failing.iter().map(|(k, n)| format!("{k} {n}")).collect();
             eprintln!(
                 "failing (--fail-on {}): {} change(s): {}",
                 level.as_str(),
-                failing.len(),
+                failing.values().sum::<usize>(),
                 parts.join(", ")
             );
             return Ok(1);

@@ -13,12 +13,12 @@ use rayon::prelude::*;
 pub use super::csv::write_csv_fields;
 use super::output::{Output, OutputError};
 use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
-use crate::model::*;
 use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
 };
-use crate::resolve::{Access, Identity, Resolver, Via};
+pub use crate::resolve::rows::{AccessRow, RowBuilder};
+use crate::resolve::{Access, Identity, Resolver};
 
 /// The header of the access export.
 pub const ACCESS_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources,path";
@@ -216,43 +216,13 @@ pub fn write_access_parquet(
     })
 }
 
-/// One row of the access export, borrowed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AccessRow<'a> {
-    pub identity_type: &'a str,
-    pub identity_id: &'a str,
-    pub identity_name: &'a str,
-    pub environment_id: &'a str,
-    pub enabled: bool,
-    pub entitlement_type: &'a str,
-    pub entitlement_id: &'a str,
-    pub entitlement_name: &'a str,
-    pub scope_type: &'a str,
-    pub scope_id: &'a str,
-    pub scope_name: &'a str,
-    pub via: &'a str,
-    pub sources: &'a str,
-    pub path: &'a str,
-}
-
-/// The shortest group chain of a user to any of `groups`: appended as ` -> group:...` labels.
-fn best_chain(r: &Resolver, u: UserId, groups: &[GroupId], out: &mut String) {
-    if let Some(chain) = r.closure.shortest_chain_from(r.direct_groups(u), groups) {
-        push_group_chain(r.t, &chain, out);
-    }
-}
-
-/// Formats the rows of one identity.
+/// Formats the rows of one identity: [`RowBuilder`]'s rows written as CSV or JSON, with only
+/// the `--columns` asked for.
 #[derive(Default)]
 pub struct RowBuf {
-    path: String,
-    sources: String,
+    rows: RowBuilder,
     /// `--columns`: only these CSV columns.
     pub columns: Option<super::csv::Columns>,
-    /// The selection leaves out `path` / `sources`: they are not computed at all (the path's
-    /// shortest group chain is most of the formatting cost).
-    skip_path: bool,
-    skip_sources: bool,
 }
 
 /// Positions of `sources` and `path` in [`ACCESS_HEADER`].
@@ -264,10 +234,8 @@ impl RowBuf {
     pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
         let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
         RowBuf {
+            rows: RowBuilder::skipping(!wants(PATH_COLUMN), !wants(SOURCES_COLUMN)),
             columns: columns.cloned(),
-            skip_path: !wants(PATH_COLUMN),
-            skip_sources: !wants(SOURCES_COLUMN),
-            ..RowBuf::default()
         }
     }
 
@@ -291,191 +259,20 @@ impl RowBuf {
         format: RowFormat,
         bytes: &mut Vec<u8>,
     ) -> u64 {
-        let columns = self.columns.take();
-        let n = self.each_row(r, a, filter, |row| {
-            emit_row(format, row, columns.as_ref(), bytes)
-        });
-        self.columns = columns;
-        n
+        let columns = self.columns.as_ref();
+        self.rows
+            .each_row(r, a, filter, |row| emit_row(format, row, columns, bytes))
     }
 
-    /// Calls `emit` with each row of `access` that `filter` keeps, in export order; returns
-    /// the number of rows.
+    /// Calls `emit` with each row of `access` that `filter` keeps, in export order.
     pub fn each_row(
         &mut self,
         r: &Resolver,
         a: &Access,
         filter: Option<&AccessFilter>,
-        mut emit: impl FnMut(&AccessRow),
+        emit: impl FnMut(&AccessRow),
     ) -> u64 {
-        let t = r.t;
-        let Some(id) = a.identity else { return 0 };
-        let (iid, iname, ienv, enabled) = identity_columns(t, id);
-        let mut n = 0;
-        // APPLICATION rows (users only)
-        for e in &a.apps {
-            if filter.is_some_and(|f| !f.keeps_app(a, e)) {
-                continue;
-            }
-            let app = &t.applications[e.app.idx()];
-            let mut sources = std::mem::take(&mut self.sources);
-            let mut path = std::mem::take(&mut self.path);
-            sources.clear();
-            path.clear();
-            for (i, g) in a.app_groups(e).iter().enumerate() {
-                if self.skip_sources {
-                    break;
-                }
-                if i > 0 {
-                    sources.push(';');
-                }
-                sources.push_str(t.s(t.groups[g.idx()].id));
-            }
-            if !self.skip_path {
-                identity_label(t, id, &mut path);
-            }
-            if !self.skip_path
-                && let Identity::User(u) = id
-            {
-                match e.via {
-                    Via::Group => best_chain(r, u, a.app_groups(e), &mut path),
-                    Via::AdminRole => {
-                        if let Some(role) = a
-                            .roles
-                            .iter()
-                            .find(|x| x.role.is_some_and(|x| r.admin_console_role[x.idx()]))
-                        {
-                            role_label(t, role, &mut path);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            if !self.skip_path {
-                let _ = write!(path, " -> application:{}", t.s(app.name));
-            }
-            let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
-                entitlement_type: "APPLICATION",
-                entitlement_id: t.s(app.id),
-                entitlement_name: t.s(app.name),
-                scope_type: "ENVIRONMENT",
-                scope_id: t.s(t.environments[app.env.idx()].id),
-                scope_name: t.s(t.environments[app.env.idx()].name),
-                via: e.via.as_str(),
-                sources: &sources,
-                path: &path,
-            };
-            emit(&row);
-            n += 1;
-            self.sources = sources;
-            self.path = path;
-        }
-
-        // ROLE rows
-        for e in &a.roles {
-            if filter.is_some_and(|f| !f.keeps_role(a, e)) {
-                continue;
-            }
-            let mut sources = std::mem::take(&mut self.sources);
-            let mut path = std::mem::take(&mut self.path);
-            sources.clear();
-            path.clear();
-            if !self.skip_sources {
-                role_sources(t, a, e, &mut sources);
-            }
-            if !self.skip_path {
-                identity_label(t, id, &mut path);
-                if !e.direct
-                    && let Identity::User(u) = id
-                {
-                    best_chain(r, u, a.role_groups(e), &mut path);
-                }
-                role_label(t, e, &mut path);
-            }
-            let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
-                entitlement_type: "ROLE",
-                entitlement_id: t.s(e.role_id),
-                entitlement_name: e.role.map_or("", |x| t.s(t.roles[x.idx()].name)),
-                scope_type: t.scope_kind_str(e.scope.kind),
-                scope_id: t.s(e.scope.id),
-                scope_name: t.scope_target_name(e.scope).unwrap_or(""),
-                via: if e.direct { "DIRECT" } else { "GROUP" },
-                sources: &sources,
-                path: &path,
-            };
-            emit(&row);
-            n += 1;
-            self.sources = sources;
-            self.path = path;
-        }
-
-        // SCOPE rows (applications only)
-        for s in &a.scopes {
-            if filter.is_some_and(|f| !f.keeps_scope(s)) {
-                continue;
-            }
-            let mut path = std::mem::take(&mut self.path);
-            path.clear();
-            let scope_name = t
-                .index
-                .scope
-                .get(&s.scope)
-                .map_or(Sym::EMPTY, |x| t.scopes[x.idx()].name);
-            let res_name_col = t
-                .index
-                .resource
-                .get(&s.resource)
-                .map_or(Sym::EMPTY, |x| t.resources[x.idx()].name);
-            let res_name = if res_name_col.is_empty() {
-                s.resource
-            } else {
-                res_name_col
-            };
-            let shown = if scope_name.is_empty() {
-                s.scope
-            } else {
-                scope_name
-            };
-            if !self.skip_path {
-                identity_label(t, id, &mut path);
-                let _ = write!(
-                    path,
-                    " -> scope:{} @ RESOURCE:{}",
-                    t.s(shown),
-                    t.s(res_name)
-                );
-            }
-            let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
-                entitlement_type: "SCOPE",
-                entitlement_id: t.s(s.scope),
-                entitlement_name: t.s(scope_name),
-                scope_type: "RESOURCE",
-                scope_id: t.s(s.resource),
-                scope_name: t.s(res_name_col),
-                via: "DIRECT",
-                sources: "direct",
-                path: &path,
-            };
-            emit(&row);
-            n += 1;
-            self.path = path;
-        }
-        n
+        self.rows.each_row(r, a, filter, emit)
     }
 }
 
@@ -513,28 +310,6 @@ pub fn emit_row(
 /// Appends one CSV record (RFC 4180: quoted when needed, CRLF).
 pub fn write_csv_row(row: &AccessRow, columns: Option<&super::csv::Columns>, out: &mut Vec<u8>) {
     super::csv::write_record(&row.fields(), columns, out);
-}
-
-impl AccessRow<'_> {
-    /// The row's cells as the CSV writes them, in header order.
-    pub fn fields(&self) -> [&str; 14] {
-        [
-            self.identity_type,
-            self.identity_id,
-            self.identity_name,
-            self.environment_id,
-            if self.enabled { "true" } else { "false" },
-            self.entitlement_type,
-            self.entitlement_id,
-            self.entitlement_name,
-            self.scope_type,
-            self.scope_id,
-            self.scope_name,
-            self.via,
-            self.sources,
-            self.path,
-        ]
-    }
 }
 
 /// The access rows as a table for a person: the first `limit` rows (all with `None`) of what

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod filter;
 pub mod labels;
 pub mod query;
+pub mod rows;
 
 pub use access::{
     Access, AppDecision, AppEnt, DenyReason, Identity, Resolver, RoleEnt, ScopeEnt, Via,

@@ -14,14 +14,23 @@
 use wincode::config::Configuration;
 use wincode::{SchemaRead, SchemaWrite};
 
-/// The largest single sequence wincode may pre-allocate while decoding. The string arena is the
-/// largest array and is bounded by `u32` offsets; sections are checksummed before they are
-/// decoded, so a length prefix this large is only reachable with a deliberately forged file, and
-/// then costs an address-space reservation that fails cleanly, not a panic.
-const PREALLOCATION_LIMIT: usize = u32::MAX as usize;
+/// The largest single sequence wincode may pre-allocate while encoding or decoding: the string
+/// arena is the largest array and is bounded by `u32` offsets.
+const LIMIT_HUGE: usize = u32::MAX as usize;
+const LIMIT_LARGE: usize = 1 << 28;
+const LIMIT_MEDIUM: usize = 1 << 24;
+const LIMIT_SMALL: usize = 1 << 20;
 
-type Cfg = Configuration<true, PREALLOCATION_LIMIT>;
+/// How much larger in memory than on the wire a sequence can be: an `Option<i64>` that is
+/// `None` is one byte encoded and sixteen decoded. Every other field of the wire structs
+/// expands less.
+const EXPANSION: usize = 16;
+
+type Cfg = Configuration<true, LIMIT_HUGE>;
 const CONFIG: Cfg = Cfg::new();
+type CfgLarge = Configuration<true, LIMIT_LARGE>;
+type CfgMedium = Configuration<true, LIMIT_MEDIUM>;
+type CfgSmall = Configuration<true, LIMIT_SMALL>;
 
 /// Encodes `value` in the bincode wire format.
 pub(super) fn encode<T>(value: &T) -> Result<Vec<u8>, String>
@@ -31,12 +40,43 @@ where
     wincode::config::serialize(value, CONFIG).map_err(|e| e.to_string())
 }
 
-/// Decodes a `T` that must use every byte of `bytes`.
-pub(super) fn decode<T>(bytes: &[u8]) -> Result<T, String>
-where
-    T: for<'de> SchemaRead<'de, Cfg, Dst = T>,
+/// A wire struct decodable under each of the pre-allocation limits [`decode`] picks from.
+pub(super) trait Decode:
+    Sized
+    + for<'de> SchemaRead<'de, Cfg, Dst = Self>
+    + for<'de> SchemaRead<'de, CfgLarge, Dst = Self>
+    + for<'de> SchemaRead<'de, CfgMedium, Dst = Self>
+    + for<'de> SchemaRead<'de, CfgSmall, Dst = Self>
 {
-    wincode::config::deserialize_exact(bytes, CONFIG).map_err(|e| e.to_string())
+}
+
+impl<T> Decode for T where
+    T: Sized
+        + for<'de> SchemaRead<'de, Cfg, Dst = T>
+        + for<'de> SchemaRead<'de, CfgLarge, Dst = T>
+        + for<'de> SchemaRead<'de, CfgMedium, Dst = T>
+        + for<'de> SchemaRead<'de, CfgSmall, Dst = T>
+{
+}
+
+/// Decodes a `T` that must use every byte of `bytes`.
+///
+/// A length prefix is trusted only as far as the input could back it: wincode pre-allocates a
+/// sequence from its length prefix before reading its elements, so the limit is the smallest
+/// of four that covers `EXPANSION` times the input. A forged prefix in a small (even
+/// checksum-valid) section then fails with an error, instead of reserving gigabytes.
+pub(super) fn decode<T: Decode>(bytes: &[u8]) -> Result<T, String> {
+    let need = bytes.len().saturating_mul(EXPANSION);
+    let r = if need <= LIMIT_SMALL {
+        wincode::config::deserialize_exact(bytes, CfgSmall::new())
+    } else if need <= LIMIT_MEDIUM {
+        wincode::config::deserialize_exact(bytes, CfgMedium::new())
+    } else if need <= LIMIT_LARGE {
+        wincode::config::deserialize_exact(bytes, CfgLarge::new())
+    } else {
+        wincode::config::deserialize_exact(bytes, CONFIG)
+    };
+    r.map_err(|e| e.to_string())
 }
 
 /// The fixed 28 bytes at the start of every snapshot, followed by the CRC-32 of those 28 bytes
@@ -309,5 +349,25 @@ mod tests {
         bytes[last] = 1;
         bytes.push(0);
         assert!(decode::<PopulationsWire>(&bytes).is_err());
+    }
+
+    /// A sequence length of 2^29 `u32`s (2 GiB) in a section of a few bytes: refused from the
+    /// length prefix, before any allocation (the limit follows the input's size).
+    #[test]
+    fn a_forged_length_prefix_is_refused_not_allocated() {
+        let mut bytes = (1u64 << 29).to_le_bytes().to_vec();
+        bytes.extend_from_slice(&[0; 64]);
+        let e = decode::<EnvironmentsWire>(&bytes).unwrap_err();
+        assert!(e.contains("preallocation limit"), "{e}");
+        // The same shape with an honest length decodes.
+        let w = EnvironmentsWire {
+            id: vec![1, 2, 3],
+            name: vec![4, 5, 6],
+            kind: vec![0; 3],
+            region: vec![0; 3],
+            organization: vec![7; 3],
+        };
+        let back: EnvironmentsWire = decode(&encode(&w).unwrap()).unwrap();
+        assert_eq!(back, w);
     }
 }

@@ -20,9 +20,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("resolve", &["model"]),
     ("graph", &["resolve", "model"]),
     ("findings", &["graph", "resolve", "usage", "model"]),
+    ("diff", &["findings", "graph", "resolve", "model"]),
     (
         "report",
-        &["findings", "graph", "resolve", "usage", "model", "cleanup"],
+        &[
+            "diff", "findings", "graph", "resolve", "usage", "model", "cleanup",
+        ],
     ),
     // A file of a module may have its own, narrower row (`module/file`): the Parquet writer
     // takes CSV fields and knows nothing of the engine.
@@ -30,14 +33,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "review",
         &[
-            "findings", "graph", "resolve", "usage", "model", "report", "cleanup",
+            "diff", "findings", "graph", "resolve", "usage", "model", "report", "cleanup",
         ],
     ),
     (
         "error",
         &[
             "export", "snapshot", "usage", "pingone", "synth", "input", "resolve", "graph",
-            "findings", "report", "review",
+            "findings", "diff", "report", "review",
         ],
     ),
 ];

@@ -1,0 +1,260 @@
+//! The rows of the access export (access model, section 3), one identity at a time: what each
+//! row says, built once here and written by `report` as CSV, JSON, Parquet or a table, and
+//! compared by `diff`.
+
+use std::fmt::Write as _;
+
+use super::filter::AccessFilter;
+use super::labels::{identity_columns, identity_label, push_group_chain, role_label, role_sources};
+use super::{Access, Identity, Resolver, Via};
+use crate::model::*;
+
+/// One row of the access export, borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccessRow<'a> {
+    pub identity_type: &'a str,
+    pub identity_id: &'a str,
+    pub identity_name: &'a str,
+    pub environment_id: &'a str,
+    pub enabled: bool,
+    pub entitlement_type: &'a str,
+    pub entitlement_id: &'a str,
+    pub entitlement_name: &'a str,
+    pub scope_type: &'a str,
+    pub scope_id: &'a str,
+    pub scope_name: &'a str,
+    pub via: &'a str,
+    pub sources: &'a str,
+    pub path: &'a str,
+}
+
+/// The shortest group chain of a user to any of `groups`: appended as ` -> group:...` labels.
+fn best_chain(r: &Resolver, u: UserId, groups: &[GroupId], out: &mut String) {
+    if let Some(chain) = r.closure.shortest_chain_from(r.direct_groups(u), groups) {
+        push_group_chain(r.t, &chain, out);
+    }
+}
+
+/// Builds the rows of one identity, reusing its path and sources buffers between rows and
+/// identities (no allocation per row once warm).
+#[derive(Default)]
+pub struct RowBuilder {
+    path: String,
+    sources: String,
+    /// The caller does not want `path` / `sources`: they are not computed at all (the path's
+    /// shortest group chain is most of the formatting cost) and are empty in every row.
+    skip_path: bool,
+    skip_sources: bool,
+}
+
+impl RowBuilder {
+    /// A builder that leaves `path` and/or `sources` empty.
+    pub fn skipping(skip_path: bool, skip_sources: bool) -> RowBuilder {
+        RowBuilder {
+            skip_path,
+            skip_sources,
+            ..RowBuilder::default()
+        }
+    }
+
+    /// Calls `emit` with each row of `access` that `filter` keeps, in export order; returns
+    /// the number of rows.
+    pub fn each_row(
+        &mut self,
+        r: &Resolver,
+        a: &Access,
+        filter: Option<&AccessFilter>,
+        mut emit: impl FnMut(&AccessRow),
+    ) -> u64 {
+        let t = r.t;
+        let Some(id) = a.identity else { return 0 };
+        let (iid, iname, ienv, enabled) = identity_columns(t, id);
+        let mut n = 0;
+        // APPLICATION rows (users only)
+        for e in &a.apps {
+            if filter.is_some_and(|f| !f.keeps_app(a, e)) {
+                continue;
+            }
+            let app = &t.applications[e.app.idx()];
+            let mut sources = std::mem::take(&mut self.sources);
+            let mut path = std::mem::take(&mut self.path);
+            sources.clear();
+            path.clear();
+            for (i, g) in a.app_groups(e).iter().enumerate() {
+                if self.skip_sources {
+                    break;
+                }
+                if i > 0 {
+                    sources.push(';');
+                }
+                sources.push_str(t.s(t.groups[g.idx()].id));
+            }
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+            }
+            if !self.skip_path
+                && let Identity::User(u) = id
+            {
+                match e.via {
+                    Via::Group => best_chain(r, u, a.app_groups(e), &mut path),
+                    Via::AdminRole => {
+                        if let Some(role) = a
+                            .roles
+                            .iter()
+                            .find(|x| x.role.is_some_and(|x| r.admin_console_role[x.idx()]))
+                        {
+                            role_label(t, role, &mut path);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !self.skip_path {
+                let _ = write!(path, " -> application:{}", t.s(app.name));
+            }
+            let row = AccessRow {
+                identity_type: id.type_str(),
+                identity_id: iid,
+                identity_name: iname,
+                environment_id: ienv,
+                enabled,
+                entitlement_type: "APPLICATION",
+                entitlement_id: t.s(app.id),
+                entitlement_name: t.s(app.name),
+                scope_type: "ENVIRONMENT",
+                scope_id: t.s(t.environments[app.env.idx()].id),
+                scope_name: t.s(t.environments[app.env.idx()].name),
+                via: e.via.as_str(),
+                sources: &sources,
+                path: &path,
+            };
+            emit(&row);
+            n += 1;
+            self.sources = sources;
+            self.path = path;
+        }
+
+        // ROLE rows
+        for e in &a.roles {
+            if filter.is_some_and(|f| !f.keeps_role(a, e)) {
+                continue;
+            }
+            let mut sources = std::mem::take(&mut self.sources);
+            let mut path = std::mem::take(&mut self.path);
+            sources.clear();
+            path.clear();
+            if !self.skip_sources {
+                role_sources(t, a, e, &mut sources);
+            }
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                if !e.direct
+                    && let Identity::User(u) = id
+                {
+                    best_chain(r, u, a.role_groups(e), &mut path);
+                }
+                role_label(t, e, &mut path);
+            }
+            let row = AccessRow {
+                identity_type: id.type_str(),
+                identity_id: iid,
+                identity_name: iname,
+                environment_id: ienv,
+                enabled,
+                entitlement_type: "ROLE",
+                entitlement_id: t.s(e.role_id),
+                entitlement_name: e.role.map_or("", |x| t.s(t.roles[x.idx()].name)),
+                scope_type: t.scope_kind_str(e.scope.kind),
+                scope_id: t.s(e.scope.id),
+                scope_name: t.scope_target_name(e.scope).unwrap_or(""),
+                via: if e.direct { "DIRECT" } else { "GROUP" },
+                sources: &sources,
+                path: &path,
+            };
+            emit(&row);
+            n += 1;
+            self.sources = sources;
+            self.path = path;
+        }
+
+        // SCOPE rows (applications only)
+        for s in &a.scopes {
+            if filter.is_some_and(|f| !f.keeps_scope(s)) {
+                continue;
+            }
+            let mut path = std::mem::take(&mut self.path);
+            path.clear();
+            let scope_name = t
+                .index
+                .scope
+                .get(&s.scope)
+                .map_or(Sym::EMPTY, |x| t.scopes[x.idx()].name);
+            let res_name_col = t
+                .index
+                .resource
+                .get(&s.resource)
+                .map_or(Sym::EMPTY, |x| t.resources[x.idx()].name);
+            let res_name = if res_name_col.is_empty() {
+                s.resource
+            } else {
+                res_name_col
+            };
+            let shown = if scope_name.is_empty() {
+                s.scope
+            } else {
+                scope_name
+            };
+            if !self.skip_path {
+                identity_label(t, id, &mut path);
+                let _ = write!(
+                    path,
+                    " -> scope:{} @ RESOURCE:{}",
+                    t.s(shown),
+                    t.s(res_name)
+                );
+            }
+            let row = AccessRow {
+                identity_type: id.type_str(),
+                identity_id: iid,
+                identity_name: iname,
+                environment_id: ienv,
+                enabled,
+                entitlement_type: "SCOPE",
+                entitlement_id: t.s(s.scope),
+                entitlement_name: t.s(scope_name),
+                scope_type: "RESOURCE",
+                scope_id: t.s(s.resource),
+                scope_name: t.s(res_name_col),
+                via: "DIRECT",
+                sources: "direct",
+                path: &path,
+            };
+            emit(&row);
+            n += 1;
+            self.path = path;
+        }
+        n
+    }
+}
+
+impl AccessRow<'_> {
+    /// The row's cells as the CSV writes them, in header order.
+    pub fn fields(&self) -> [&str; 14] {
+        [
+            self.identity_type,
+            self.identity_id,
+            self.identity_name,
+            self.environment_id,
+            if self.enabled { "true" } else { "false" },
+            self.entitlement_type,
+            self.entitlement_id,
+            self.entitlement_name,
+            self.scope_type,
+            self.scope_id,
+            self.scope_name,
+            self.via,
+            self.sources,
+            self.path,
+        ]
+    }
+}
