@@ -64,6 +64,15 @@ pub struct IngestArgs {
     /// Requests in flight at most.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
+    /// Seconds one request may take, body included (connecting: at most 20 of them); a request
+    /// that timed out is retried twice, then the ingest stops.
+    #[arg(
+        long,
+        env = "P1GRAPH_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub timeout: u64,
     /// Print the request estimate and exit.
     #[arg(long)]
     pub plan: bool,
@@ -110,6 +119,7 @@ impl std::fmt::Debug for IngestArgs {
             .field("no_activities", &self.no_activities)
             .field("max_rps", &self.max_rps)
             .field("concurrency", &self.concurrency)
+            .field("timeout", &self.timeout)
             .field("plan", &self.plan)
             .field("compress", &self.compress)
             .field("resume", &self.resume)
@@ -146,6 +156,7 @@ impl IngestArgs {
             concurrency: self.concurrency,
             max_retries: self.max_retries,
             retry_base: Duration::from_millis(self.retry_base_ms),
+            timeout: Duration::from_secs(self.timeout),
         };
         Ok(cfg)
     }
@@ -190,6 +201,27 @@ impl IngestArgs {
     }
 }
 
+/// The nearest existing ancestor of `path` when it is not a directory (nothing can be created
+/// below it). An ancestor that cannot be inspected is left to the writer to report.
+fn blocking_file(path: &std::path::Path) -> Option<PathBuf> {
+    for a in path.ancestors().skip(1) {
+        let a = if a.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            a
+        };
+        match std::fs::metadata(a) {
+            Ok(m) if m.is_dir() => return None,
+            Ok(_) => return Some(a.to_path_buf()),
+            Err(_) => continue,
+        }
+    }
+    None
+}
+
+/// The longest `--timeout` (a day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
 /// Every check that needs no network, done before the secret is read or any request is sent:
 /// an ingest can take hours, and a conflict found at its end would throw that away.
 fn preflight(args: &IngestArgs, snapshot_out: bool) -> Result<(), crate::Error> {
@@ -197,6 +229,24 @@ fn preflight(args: &IngestArgs, snapshot_out: bool) -> Result<(), crate::Error> 
         message: m,
         help: (!help.is_empty()).then(|| help.to_string()),
     };
+    // Everything is created below the nearest existing folder of a path: a file there fails.
+    let inside_a_directory = |p: &std::path::Path, flag: &str| -> Result<(), crate::Error> {
+        match blocking_file(p) {
+            None => Ok(()),
+            Some(file) => Err(usage(
+                format!(
+                    "{flag} `{}` cannot be created: `{}` is a file, not a directory",
+                    p.display(),
+                    file.display()
+                ),
+                "name a path inside a directory",
+            )),
+        }
+    };
+    inside_a_directory(&args.out, "--out")?;
+    if let Some(raw) = &args.save_raw {
+        inside_a_directory(raw, "--save-raw")?;
+    }
     // Where the export directory goes (the raw copy for a snapshot output).
     let export_dir = |p: &std::path::Path, flag: &str| -> Result<(), crate::Error> {
         if p.exists() && !p.join("manifest.json").is_file() {
@@ -263,6 +313,15 @@ fn preflight(args: &IngestArgs, snapshot_out: bool) -> Result<(), crate::Error> 
     }
     if args.concurrency == 0 {
         return Err(usage("--concurrency must be at least 1".into(), ""));
+    }
+    if !(1..=MAX_TIMEOUT_SECS).contains(&args.timeout) {
+        return Err(usage(
+            format!(
+                "--timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {}",
+                args.timeout
+            ),
+            "",
+        ));
     }
     if args.previous.is_some() && !snapshot_out {
         return Err(usage(

@@ -28,12 +28,16 @@ pub fn find(base: &Path) -> Result<Option<PathBuf>, ReadError> {
     }
 }
 
+fn is_zst(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "zst")
+}
+
 fn open(path: &Path) -> Result<Box<dyn BufRead>, ReadError> {
     let f = File::open(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    if path.extension().is_some_and(|e| e == "zst") {
+    if is_zst(path) {
         let dec = zstd::stream::read::Decoder::new(f).map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
             source,
@@ -62,9 +66,20 @@ where
     let mut first_line = 1usize;
     loop {
         block.clear();
-        let eof = fill_block(&mut reader, &mut block).map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
+        let eof = fill_block(&mut reader, &mut block).map_err(|source| {
+            if is_zst(path) && source.raw_os_error().is_none() {
+                // Not the file system: the decoder. The lines before this one were whole.
+                ReadError::Decompress {
+                    path: path.to_path_buf(),
+                    line: first_line + memchr::memchr_iter(b'\n', &block).count(),
+                    source,
+                }
+            } else {
+                ReadError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
         })?;
         if block.is_empty() && eof {
             return Ok(());
@@ -125,6 +140,13 @@ fn parse_line<'a, T: Deserialize<'a>>(
     if line.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(None);
     }
+    // JSON Lines are UTF-8. serde_json checks the strings it reads, not the ones it skips (an
+    // unused member), so a damaged line could otherwise pass unnoticed.
+    utf8(line).map_err(|message| ReadError::Record {
+        path: path.to_path_buf(),
+        line: line_no,
+        message,
+    })?;
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(line);
     let rec = serde_ignored::deserialize(&mut de, |p| {
@@ -164,7 +186,24 @@ fn parse_line<'a, T: Deserialize<'a>>(
 /// Parses one line into `T` as [`parse_lines`] does (the same acceptance), without counting
 /// unknown members; the error is the reader's message for the line.
 pub fn parse_one<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, String> {
+    utf8(line)?;
     serde_json::from_slice(line).map_err(|e| describe_json_error(&e))
+}
+
+/// `Ok` when `line` is UTF-8; else where it is not, as the column (1-based byte) of the first
+/// invalid byte.
+fn utf8(line: &[u8]) -> Result<(), String> {
+    match std::str::from_utf8(line) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            Err(format!(
+                "not valid UTF-8 at column {} (byte 0x{:02X})",
+                at + 1,
+                line[at]
+            ))
+        }
+    }
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {
@@ -189,4 +228,25 @@ pub fn read_small(path: &Path) -> Result<Vec<u8>, ReadError> {
             source,
         })?;
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_names_the_column_of_the_first_bad_byte() {
+        assert_eq!(utf8("{\"n\":\"Zoë\"}".as_bytes()), Ok(()));
+        assert_eq!(
+            utf8(b"{\"n\":\"a\xffb\"}"),
+            Err("not valid UTF-8 at column 8 (byte 0xFF)".into())
+        );
+        // A sequence cut short is invalid too, and so is the same line to `parse_one`.
+        let cut = b"{\"n\":\"\xc3\"}";
+        assert_eq!(
+            utf8(cut),
+            Err("not valid UTF-8 at column 7 (byte 0xC3)".into())
+        );
+        assert!(parse_one::<serde_json::Value>(cut).is_err());
+    }
 }

@@ -60,6 +60,14 @@ pub enum ReadError {
         kind: &'static str,
         id: String,
     },
+    #[error("`{path}` line {line}: the zstd stream is corrupt or truncated")]
+    Decompress {
+        path: PathBuf,
+        /// The line being decompressed when the stream failed (the ones before were whole).
+        line: usize,
+        #[source]
+        source: io::Error,
+    },
     #[error("both `{plain}` and `{zst}` exist; keep one")]
     Ambiguous { plain: PathBuf, zst: PathBuf },
 }
@@ -72,6 +80,10 @@ impl ReadError {
                     .into(),
             ),
             ReadError::Version { .. } => Some("re-create the export with this version of p1graph".into()),
+            ReadError::Decompress { .. } => Some(
+                "the file was damaged after it was written: restore it from a copy, or run the ingest again"
+                    .into(),
+            ),
             _ => None,
         }
     }

@@ -24,6 +24,15 @@ pub enum RequestError {
         attempts: u32,
         last: String,
     },
+    #[error(
+        "`{path}` did not answer within the timeout of {} s ({attempts} attempts)",
+        .timeout.as_secs_f64()
+    )]
+    TimedOut {
+        path: String,
+        timeout: std::time::Duration,
+        attempts: u32,
+    },
     #[error("cannot reach `{path}`: {message}")]
     Connect { path: String, message: String },
     #[error("`{path}` returned a body that is not the expected JSON: {message}")]
@@ -42,6 +51,23 @@ fn detail_suffix(code: &Option<String>) -> String {
 }
 
 impl RequestError {
+    /// Advice for the user when the ingest stopped on this error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            RequestError::TimedOut { .. } => Some(
+                "if the API is only slow, raise --timeout (or P1GRAPH_TIMEOUT); otherwise check the network and any proxy"
+                    .into(),
+            ),
+            // The server answered, but not with a list that can be read to its end.
+            RequestError::Paging { .. } | RequestError::Malformed { .. } => None,
+            // No HTTP status: the connection itself kept failing.
+            RequestError::Exhausted { last, .. } if !last.starts_with("HTTP") => {
+                Some("the connection to the API kept failing: check the network and any proxy".into())
+            }
+            _ => Some("lower --max-rps if the API was overloaded".into()),
+        }
+    }
+
     /// `Some(detail)` when this is a permission denial (`403`), i.e. a coverage gap.
     pub fn denied(&self) -> Option<String> {
         match self {
@@ -143,9 +169,7 @@ impl IngestError {
                 "check --client-id, --environment-id (the environment of the worker app), --region, and the secret"
                     .into(),
             ),
-            IngestError::Request { .. } => {
-                Some("lower --max-rps if the API was overloaded".into())
-            }
+            IngestError::Request { source, .. } => source.help(),
             IngestError::Checkpoint(e) => e.help(),
             IngestError::Stopped { work, source } => {
                 let mut h = format!(

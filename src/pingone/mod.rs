@@ -124,6 +124,11 @@ impl IngestConfig {
                 "`--concurrency` must be at least 1".into(),
             ));
         }
+        if self.request.timeout.is_zero() {
+            return Err(IngestError::Config(
+                "`--timeout` must be at least 1 second".into(),
+            ));
+        }
         if self.page_size == 0 {
             return Err(IngestError::Config(
                 "the page size must be at least 1".into(),
@@ -177,18 +182,18 @@ pub struct IngestReport {
     pub no_users: bool,
 }
 
-fn http_client() -> Result<reqwest::Client, IngestError> {
+fn http_client(cfg: &RequestConfig) -> Result<reqwest::Client, IngestError> {
     // TLS verification is always on; there is deliberately no option to turn it off.
     reqwest::Client::builder()
         .user_agent(concat!("p1graph/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(20))
-        .timeout(Duration::from_secs(120))
+        .connect_timeout(cfg.connect_timeout())
+        .timeout(cfg.timeout)
         .build()
         .map_err(|e| IngestError::Config(format!("cannot build the HTTP client: {e}")))
 }
 
 fn api_for(cfg: &IngestConfig, secret: SecretString) -> Result<request::Api, IngestError> {
-    let http = http_client()?;
+    let http = http_client(&cfg.request)?;
     let tokens = auth::TokenSource::new(
         http.clone(),
         &cfg.auth_base(),

@@ -5,9 +5,11 @@
 //! license and answers `429`; the audit group allows only 10 requests per second), a bound on the
 //! requests in flight, and retries with jittered exponential backoff on `429`/`502`/`503`/`504` and
 //! connection errors, honouring `Retry-After` (seconds). Retries are bounded; then the caller gets a
-//! typed [`RequestError`]. A `403` is retried only when the caller says the same collection
-//! already succeeded (PingOne is known to answer `403` under load); otherwise it is returned and
-//! the collector records a coverage gap.
+//! typed [`RequestError`]. A request that does not answer within [`RequestConfig::timeout`] is
+//! retried at most [`MAX_TIMEOUT_RETRIES`] times (each attempt costs the whole timeout, and a
+//! server that hangs once usually hangs again), then fails with [`RequestError::TimedOut`]. A `403`
+//! is retried only when the caller says the same collection already succeeded (PingOne is known to
+//! answer `403` under load); otherwise it is returned and the collector records a coverage gap.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -37,6 +39,22 @@ pub struct RequestConfig {
     pub max_retries: u32,
     /// First backoff delay; doubled per attempt, capped at 30 s, jittered.
     pub retry_base: Duration,
+    /// The whole request (connect, headers and body); the connect timeout is the smaller of this
+    /// and [`CONNECT_TIMEOUT`].
+    pub timeout: Duration,
+}
+
+/// The longest wait for a TCP/TLS connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Retries of a request that timed out (fewer when `max_retries` is lower).
+pub const MAX_TIMEOUT_RETRIES: u32 = 2;
+
+impl RequestConfig {
+    /// The connect timeout: the request timeout, at most [`CONNECT_TIMEOUT`].
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout.min(CONNECT_TIMEOUT)
+    }
 }
 
 impl Default for RequestConfig {
@@ -47,6 +65,7 @@ impl Default for RequestConfig {
             concurrency: 4,
             max_retries: 6,
             retry_base: Duration::from_millis(500),
+            timeout: Duration::from_secs(120),
         }
     }
 }
@@ -215,6 +234,7 @@ impl Api {
     ) -> Result<serde_json::Value, RequestError> {
         let path = path_of(url);
         let mut attempt: u32 = 0;
+        let mut timeouts: u32 = 0;
         let mut refreshed = false;
         loop {
             let waited = std::time::Instant::now();
@@ -252,9 +272,13 @@ impl Api {
                     Err(e) => {
                         let why = describe_reqwest(&e);
                         tracing::info!(method = "GET", path = %path, attempt, ms = started.elapsed().as_millis() as u64, "failed: {why}");
-                        Outcome::Retry {
-                            after: None,
-                            last: format!("connection error: {why}"),
+                        if e.is_timeout() {
+                            Outcome::TimedOut
+                        } else {
+                            Outcome::Retry {
+                                after: None,
+                                last: format!("connection error: {why}"),
+                            }
                         }
                     }
                     Ok(resp) => {
@@ -267,10 +291,11 @@ impl Api {
                             .and_then(|v| v.trim().parse::<u64>().ok())
                             .map(Duration::from_secs);
                         match resp.bytes().await {
+                            Err(e) if e.is_timeout() => Outcome::TimedOut,
                             Err(e) => Outcome::Retry {
                                 after: None,
                                 last: format!(
-                                    "connection error while reading the body: {}",
+                                    "the connection broke while reading the body (HTTP {status}): {}",
                                     describe_reqwest(&e)
                                 ),
                             },
@@ -294,6 +319,23 @@ impl Api {
                 Outcome::Done(v) => return Ok(v),
                 Outcome::Fail(e) => return Err(e),
                 Outcome::Again => continue,
+                Outcome::TimedOut => {
+                    attempt += 1;
+                    timeouts += 1;
+                    if timeouts > MAX_TIMEOUT_RETRIES.min(self.cfg.max_retries)
+                        || attempt > self.cfg.max_retries
+                    {
+                        return Err(RequestError::TimedOut {
+                            path,
+                            timeout: self.cfg.timeout,
+                            attempts: attempt,
+                        });
+                    }
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    let delay = self.backoff(attempt, None);
+                    tracing::debug!(path = %path, attempt, delay_ms = delay.as_millis() as u64, "retrying: timed out");
+                    tokio::time::sleep(delay).await;
+                }
                 Outcome::Retry { after, last } => {
                     attempt += 1;
                     if attempt > self.cfg.max_retries {
@@ -401,6 +443,8 @@ enum Outcome {
     Fail(RequestError),
     /// Repeat at once (new token), not counted as a retry.
     Again,
+    /// No answer (or not all of it) within the request timeout.
+    TimedOut,
     Retry {
         after: Option<Duration>,
         last: String,
@@ -464,6 +508,14 @@ mod tests {
             (slow.slow_down().await.unwrap() - 1.0).abs() < 0.01,
             "never below 1 rps"
         );
+    }
+
+    #[test]
+    fn connect_timeout_is_the_request_timeout_at_most_20_s() {
+        let mut c = RequestConfig::default();
+        assert_eq!(c.connect_timeout(), Duration::from_secs(20));
+        c.timeout = Duration::from_secs(2);
+        assert_eq!(c.connect_timeout(), Duration::from_secs(2));
     }
 
     #[test]

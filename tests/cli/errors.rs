@@ -1,8 +1,10 @@
 //! Bad input: one clear error naming the file, line and field; exit code 2; no output file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
+use crate::support::copy_dir;
 
 fn bad(case: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -144,4 +146,162 @@ fn unknown_fields_and_enum_values_are_tolerated_and_counted() {
         ),
         "{csv}"
     );
+}
+
+const PROD_ENV: &str = "82297299-7726-57b4-9d76-d6cc42861095";
+
+/// A copy of the mini export in `dir`, and its Production `users` file without extension.
+fn damaged_mini(dir: &Path) -> (PathBuf, PathBuf) {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cli/data/mini");
+    let dest = dir.join("mini");
+    copy_dir(&src, &dest);
+    let users = dest.join(format!("environments/{PROD_ENV}/users"));
+    assert!(users.with_extension("jsonl").is_file());
+    (dest, users)
+}
+
+/// Runs `access` on a damaged export, to stdout and with `--out`: exit code 2, nothing on stdout
+/// (no partial CSV), no output file, one error. Returns that error.
+fn refused(input: &Path) -> String {
+    let o = Command::cargo_bin("p1graph")
+        .unwrap()
+        .env("COLUMNS", "120")
+        .args(["access", "--input"])
+        .arg(input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "partial CSV: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "one error: {err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("access.csv");
+    let o = Command::cargo_bin("p1graph")
+        .unwrap()
+        .env("COLUMNS", "120")
+        .args(["access", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), err, "the same error");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no output or temporary file"
+    );
+    err
+}
+
+fn zstd_of(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).unwrap()
+}
+
+#[test]
+fn plain_and_compressed_copies_of_one_collection_are_ambiguous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, users) = damaged_mini(tmp.path());
+    let plain = users.with_extension("jsonl");
+    let zst = users.with_extension("jsonl.zst");
+    // The same content both ways: still refused, never one picked silently.
+    std::fs::write(&zst, zstd_of(&std::fs::read(&plain).unwrap())).unwrap();
+    let err = refused(&input);
+    assert!(
+        err.contains(&format!(
+            "both `{}` and `{}` exist; keep one",
+            plain.display(),
+            zst.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_zst_file_that_is_not_zstd_names_the_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, users) = damaged_mini(tmp.path());
+    let zst = users.with_extension("jsonl.zst");
+    std::fs::remove_file(users.with_extension("jsonl")).unwrap();
+    std::fs::write(&zst, b"these bytes are not a zstd frame at all\n").unwrap();
+    let err = refused(&input);
+    assert!(
+        err.contains(&format!(
+            "`{}` line 1: the zstd stream is corrupt or truncated",
+            zst.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help: the file was damaged"), "{err}");
+}
+
+#[test]
+fn a_truncated_zst_file_names_the_file_and_the_line_it_broke_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, users) = damaged_mini(tmp.path());
+    let plain = users.with_extension("jsonl");
+    let zst = users.with_extension("jsonl.zst");
+    let text = std::fs::read(&plain).unwrap();
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    assert!(lines.len() >= 3, "mini has {} users", lines.len());
+    // Lines 1-2 in one whole frame, the rest in a second frame cut short (as a copy interrupted
+    // half-way would leave it).
+    let mut bytes = zstd_of(&lines[..2].concat());
+    let rest = zstd_of(&lines[2..].concat());
+    bytes.extend_from_slice(&rest[..rest.len() / 2]);
+    std::fs::write(&zst, bytes).unwrap();
+    std::fs::remove_file(&plain).unwrap();
+    let err = refused(&input);
+    assert!(
+        err.contains(&format!(
+            "`{}` line 3: the zstd stream is corrupt or truncated",
+            zst.display()
+        )),
+        "{err}"
+    );
+}
+
+/// Replaces the first `after` in line `line` (1-based) of `path` by `after` followed by `bad`;
+/// returns the 1-based column of the first byte of `bad`.
+fn insert_bytes(path: &Path, line: usize, after: &str, bad: &[u8]) -> usize {
+    let text = std::fs::read(path).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    let l = &mut lines[line - 1];
+    let at = l
+        .windows(after.len())
+        .position(|w| w == after.as_bytes())
+        .unwrap_or_else(|| panic!("no {after} in line {line}"))
+        + after.len();
+    l.splice(at..at, bad.iter().copied());
+    std::fs::write(path, lines.join(&b'\n')).unwrap();
+    at + 1
+}
+
+#[test]
+fn invalid_utf8_names_the_file_line_and_column_even_in_an_unused_member() {
+    // `username` is read; `email` is not (it was skipped unchecked, so the damage went unnoticed).
+    for member in ["\"username\":\"", "\"email\":\""] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (input, users) = damaged_mini(tmp.path());
+        let plain = users.with_extension("jsonl");
+        let column = insert_bytes(&plain, 2, member, b"\xff\xfe");
+        let err = refused(&input);
+        assert!(
+            err.contains(&format!(
+                "`{}` line 2: not valid UTF-8 at column {column} (byte 0xFF)",
+                plain.display()
+            )),
+            "{member}: {err}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use p1graph::model::Tenant;
@@ -40,6 +40,7 @@ fn ingest_cmd(mock: &MockPingOne, env: &str, out: &Path) -> std::process::Comman
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("p1graph"));
     c.env_remove("P1GRAPH_API_URL")
         .env_remove("P1GRAPH_AUTH_URL")
+        .env_remove("P1GRAPH_TIMEOUT")
         .env("P1GRAPH_CLIENT_SECRET", mock.secret())
         .args([
             "ingest",
@@ -1080,4 +1081,206 @@ fn refused_role_assignments_are_empty_for_applications_only() {
     let o = cmd(&mock, &out).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
+}
+
+/// `(exit code, stderr)` of an ingest expected to fail; never a panic.
+fn run_failing(mut c: std::process::Command) -> (Option<i32>, String) {
+    let o = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    (o.status.code(), stderr)
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_after_two_retries() {
+    let groups = format!("/v1/environments/{PROD_ENV}/groups");
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::Hang {
+                path_suffix: groups.clone(),
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    let mut c = std_cmd(&mock, &out);
+    // The timeout from the environment (the flag is `--timeout`).
+    c.env("P1GRAPH_TIMEOUT", "1");
+    let started = Instant::now();
+    let (code, stderr) = run_failing(c);
+    let took = started.elapsed();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "`{groups}` did not answer within the timeout of 1 s (3 attempts)"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("raise --timeout"), "{stderr}");
+    // Each attempt waited for the timeout, and there were three: not the six retries of other
+    // failures, not an endless wait.
+    assert_eq!(mock.hung(), 3);
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(30),
+        "{took:?}"
+    );
+    assert!(!out.exists());
+    assert_only_the_work_area(tmp.path(), &stderr);
+}
+
+#[test]
+fn the_timeout_flag_is_checked_before_anything_is_requested() {
+    let mock = MockPingOne::start(&mini(), MockOptions::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    for bad in ["0", "86401"] {
+        let mut c = std_cmd(&mock, &out);
+        c.args(["--timeout", bad]);
+        let (code, stderr) = run_failing(c);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "--timeout must be between 1 and 86400 seconds, not {bad}"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(mock.log().is_empty());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_connection_dropped_mid_body_is_retried() {
+    let groups = format!("/v1/environments/{PROD_ENV}/groups");
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::DropMidBody {
+                path_suffix: groups.clone(),
+                times: Some(1),
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    run_ok(&mock, &out);
+    assert_equivalent(&out);
+    assert_eq!(mock.count(&groups), 2, "the broken answer, then the retry");
+}
+
+#[test]
+fn a_connection_always_dropped_mid_body_stops_the_ingest_and_says_so() {
+    let groups = format!("/v1/environments/{PROD_ENV}/groups");
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::DropMidBody {
+                path_suffix: groups.clone(),
+                times: None,
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    let (code, stderr) = run_failing(std_cmd(&mock, &out));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "`{groups}` kept failing after 7 attempts (last: the connection broke while reading the body (HTTP 200)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("end of file before message length reached")
+            && stderr.contains("help: the connection to the API kept failing"),
+        "{stderr}"
+    );
+    // The first attempt and the six retries, each with the headers and part of the body.
+    assert_eq!(mock.count(&groups), 7);
+    assert!(!out.exists());
+    assert_only_the_work_area(tmp.path(), &stderr);
+}
+
+#[test]
+fn a_next_link_to_the_same_page_stops_the_ingest_naming_the_collection() {
+    let groups = format!("/v1/environments/{PROD_ENV}/groups");
+    let mock = MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![Fault::NextToSelf {
+                path_suffix: groups.clone(),
+            }],
+            ..Default::default()
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    let (code, stderr) = run_failing(std_cmd(&mock, &out));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("`{groups}`: the `next` link does not advance")),
+        "{stderr}"
+    );
+    // Not load: no advice to slow down.
+    assert!(!stderr.contains("--max-rps"), "{stderr}");
+    // Refused at the first page: the same page is never requested again.
+    assert_eq!(mock.count(&groups), 1);
+    assert!(!out.exists());
+    assert_only_the_work_area(tmp.path(), &stderr);
+}
+
+#[test]
+fn an_output_below_a_file_is_refused_naming_the_file_before_any_request() {
+    let mock = MockPingOne::start(&mini(), MockOptions::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("plain-file");
+    std::fs::write(&file, b"not a directory\n").unwrap();
+    for (flag, out, extra) in [
+        ("--out", file.join("export"), vec![]),
+        ("--out", file.join("deeper/export"), vec![]),
+        ("--out", file.join("northwind.p1g"), vec![]),
+        (
+            "--save-raw",
+            tmp.path().join("northwind.p1g"),
+            vec![
+                "--save-raw".to_string(),
+                file.join("raw").display().to_string(),
+            ],
+        ),
+    ] {
+        let mut c = std_cmd(&mock, &out);
+        c.args(&extra);
+        let (code, stderr) = run_failing(c);
+        assert_eq!(code, Some(2), "{stderr}");
+        let named = if flag == "--out" {
+            out.clone()
+        } else {
+            file.join("raw")
+        };
+        assert!(
+            stderr.contains(&format!(
+                "{flag} `{}` cannot be created: `{}` is a file, not a directory",
+                named.display(),
+                file.display()
+            )),
+            "{stderr}"
+        );
+    }
+    // Nothing was requested, nothing was written, the file is unchanged.
+    assert!(mock.log().is_empty());
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["plain-file"]);
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a directory\n");
 }

@@ -57,6 +57,16 @@ pub enum Fault {
     Slow { path_suffix: String, millis: u64 },
     /// `next` links lose the `include` parameter.
     DropIncludeInNext,
+    /// Accept the request and never answer (until the mock stops).
+    Hang { path_suffix: String },
+    /// A `200` whose `Content-Length` promises more than is sent: part of the body, then the
+    /// connection closes. The first `times` matching requests (`None`: always).
+    DropMidBody {
+        path_suffix: String,
+        times: Option<u32>,
+    },
+    /// Every page of a matching collection links `next` to itself.
+    NextToSelf { path_suffix: String },
 }
 
 impl Fault {
@@ -173,6 +183,11 @@ struct Mock {
     organization_override: Mutex<Option<String>>,
     second: Mutex<(u64, u32)>,
     started: Instant,
+    /// Requests held by [`Fault::Hang`] so far.
+    hung: Mutex<u64>,
+    /// Set when the mock stops: releases the requests held by [`Fault::Hang`], so that the
+    /// graceful shutdown does not wait for them.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 pub struct MockPingOne {
@@ -321,6 +336,8 @@ impl MockPingOne {
                     organization_override: Mutex::new(None),
                     second: Mutex::new((0, 0)),
                     started: Instant::now(),
+                    hung: Mutex::new(0),
+                    closing: tokio::sync::watch::Sender::new(false),
                 });
                 tx_addr.send((addr, state.clone())).expect("send addr");
                 let app = Router::new().fallback(handle).with_state(state);
@@ -383,6 +400,11 @@ impl MockPingOne {
         *self.state.organization_override.lock().unwrap() = Some(id.to_string());
     }
 
+    /// Requests held without an answer by [`Fault::Hang`] so far.
+    pub fn hung(&self) -> u64 {
+        *self.state.hung.lock().unwrap()
+    }
+
     /// API requests answered so far (token requests not counted).
     pub fn api_requests(&self) -> u64 {
         *self.state.api_requests.lock().unwrap()
@@ -398,6 +420,7 @@ impl MockPingOne {
 
 impl Drop for MockPingOne {
     fn drop(&mut self) {
+        self.state.closing.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -429,6 +452,42 @@ fn error_for(status: u16) -> Response {
         429 => error(429, "REQUEST_LIMITED", "LIMIT_EXCEEDED"),
         s => error(s, "UNEXPECTED_ERROR", "UNEXPECTED_ERROR"),
     }
+}
+
+/// How `next` links are damaged ([`Fault::DropIncludeInNext`], [`Fault::NextToSelf`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct NextFaults {
+    drop_include: bool,
+    to_self: bool,
+}
+
+/// Headers promising a 100 000-byte body, the start of it, then the connection closes.
+fn truncated_response() -> Response {
+    let chunks = futures_util::stream::unfold(0u8, |step| async move {
+        match step {
+            0 => Some((
+                Ok::<_, std::io::Error>(Bytes::from_static(b"{\"_embedded\": {\"groups\": [")),
+                1,
+            )),
+            1 => {
+                // Let the headers and the first bytes reach the client before the connection goes.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Some((
+                    Err(std::io::Error::other("connection dropped by the mock")),
+                    2,
+                ))
+            }
+            _ => None,
+        }
+    });
+    let mut r = axum::body::Body::from_stream(chunks).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("100000"));
+    r
 }
 
 fn parse_query(q: &str) -> Vec<(String, String)> {
@@ -618,7 +677,7 @@ impl Mock {
             .unwrap_or(0);
         let page = offset / limit + 1;
         // Faults.
-        let mut drop_include = false;
+        let mut next_faults = NextFaults::default();
         for (i, f) in self.opts.faults.iter().enumerate() {
             let hit = |suffix: &str| path.ends_with(suffix);
             match f {
@@ -676,7 +735,21 @@ impl Mock {
                 } if hit(path_suffix) => {
                     tokio::time::sleep(Duration::from_millis(*millis)).await;
                 }
-                Fault::DropIncludeInNext => drop_include = true,
+                Fault::DropIncludeInNext => next_faults.drop_include = true,
+                Fault::Hang { path_suffix } if hit(path_suffix) => {
+                    *self.hung.lock().unwrap() += 1;
+                    let mut closing = self.closing.subscribe();
+                    let _ = closing.wait_for(|c| *c).await;
+                    return error_for(503);
+                }
+                Fault::DropMidBody { path_suffix, times } if hit(path_suffix) => {
+                    let mut hits = self.fault_hits.lock().unwrap();
+                    if times.is_none_or(|t| hits[i] < t) {
+                        hits[i] += 1;
+                        return truncated_response();
+                    }
+                }
+                Fault::NextToSelf { path_suffix } if hit(path_suffix) => next_faults.to_self = true,
                 _ => {}
             }
         }
@@ -697,7 +770,7 @@ impl Mock {
                 &self.data.environments,
                 offset,
                 limit,
-                drop_include,
+                next_faults,
             )),
             ["roles"] => no_filter(self.page(
                 path,
@@ -706,7 +779,7 @@ impl Mock {
                 &self.data.roles,
                 offset,
                 limit,
-                drop_include,
+                next_faults,
             )),
             ["environments", env] => match self
                 .data
@@ -774,7 +847,7 @@ impl Mock {
                                 u["memberOfGroupIDs"] = json!(gids);
                             }
                         }
-                        self.page(path, &q, "users", &users, offset, limit, drop_include)
+                        self.page(path, &q, "users", &users, offset, limit, next_faults)
                     }
                     "activities" => {
                         let Some(f) = filter else {
@@ -807,10 +880,10 @@ impl Mock {
                             .collect();
                         acts.sort_by_key(|a| std::cmp::Reverse(a.0));
                         let acts: Vec<Value> = acts.into_iter().map(|(_, a)| a).collect();
-                        self.page(path, &q, "activities", &acts, offset, limit, drop_include)
+                        self.page(path, &q, "activities", &acts, offset, limit, next_faults)
                     }
                     other => {
-                        no_filter(self.page(path, &q, other, items, offset, limit, drop_include))
+                        no_filter(self.page(path, &q, other, items, offset, limit, next_faults))
                     }
                 }
             }
@@ -837,7 +910,7 @@ impl Mock {
                     ("resources", "scopes") => ("scopes", ed.scopes.get(*id).unwrap_or(&empty)),
                     _ => return error_for(404),
                 };
-                no_filter(self.page(path, &q, key, items, offset, limit, drop_include))
+                no_filter(self.page(path, &q, key, items, offset, limit, next_faults))
             }
             _ => error_for(404),
         }
@@ -852,7 +925,7 @@ impl Mock {
         items: &[Value],
         offset: usize,
         limit: usize,
-        drop_include: bool,
+        next_faults: NextFaults,
     ) -> Response {
         let end = (offset + limit).min(items.len());
         let slice = if offset < items.len() {
@@ -871,7 +944,7 @@ impl Mock {
         if end < items.len() {
             let mut next: Vec<(String, String)> = q
                 .iter()
-                .filter(|(k, _)| k != "cursor" && !(drop_include && k == "include"))
+                .filter(|(k, _)| k != "cursor" && !(next_faults.drop_include && k == "include"))
                 .cloned()
                 .collect();
             next.push((
@@ -879,6 +952,9 @@ impl Mock {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{end}")),
             ));
             links["next"] = json!({"href": href(&next)});
+        }
+        if next_faults.to_self {
+            links["next"] = links["self"].clone();
         }
         let mut body = json!({"_links": links, "count": items.len(), "size": slice.len()});
         if !(slice.is_empty() && self.opts.omit_empty_embedded) {
