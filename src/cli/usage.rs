@@ -67,7 +67,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
         .transpose()?;
     let (ids, mut roles, apps) = compute(&r, cfg.as_of, cfg.usage_days, only);
     if a.unused {
-        roles.retain(|x| x.privileged && x.status == "unused");
+        roles.retain(|x| x.privileged && x.status == crate::findings::usage::UsageStatus::Unused);
     }
     let (header, rows): (Vec<&str>, Vec<Vec<String>>) = match a.view {
         View::Roles => (
@@ -96,7 +96,7 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
                         x.scope_id.clone(),
                         x.privileged.to_string(),
                         x.last_admin_action.clone(),
-                        x.status.into(),
+                        x.status.as_str().into(),
                     ]
                 })
                 .collect(),

@@ -35,8 +35,32 @@ pub struct RoleUsage {
     pub scope_id: String,
     pub privileged: bool,
     pub last_admin_action: String,
-    /// `used`, `unused` (no admin action in the window, window fully observed) or `not observed`.
-    pub status: &'static str,
+    pub status: UsageStatus,
+}
+
+/// Whether a role was used in the usage window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum UsageStatus {
+    /// An admin action inside the window.
+    #[serde(rename = "used")]
+    Used,
+    /// No admin action in the window, and the window was fully observed.
+    #[serde(rename = "unused")]
+    Unused,
+    /// No admin action recorded, but the activities do not cover the window (M10): never
+    /// evidence of disuse.
+    #[serde(rename = "not observed")]
+    NotObserved,
+}
+
+impl UsageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageStatus::Used => "used",
+            UsageStatus::Unused => "unused",
+            UsageStatus::NotObserved => "not observed",
+        }
+    }
 }
 
 /// One application's use.
@@ -114,11 +138,11 @@ pub fn compute(
                 }
                 for e in &a.roles {
                     let status = if last_admin.is_some_and(|l| l >= from) {
-                        "used"
+                        UsageStatus::Used
                     } else if observed {
-                        "unused"
+                        UsageStatus::Unused
                     } else {
-                        "not observed"
+                        UsageStatus::NotObserved
                     };
                     ru.push(RoleUsage {
                         identity_type: id.type_str(),

@@ -44,6 +44,54 @@ pub enum EntKind {
     Group(GroupId),
 }
 
+/// How an entitlement reaches the identity: the sheet's `granted` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granted {
+    Direct,
+    Group,
+    /// Assigned directly and also through a group: removing one leaves the other.
+    DirectAndGroup,
+    /// An application without access control (M6).
+    Open,
+    /// An application an admin role opens (ADMIN_USERS_ONLY).
+    AdminRole,
+}
+
+impl Granted {
+    pub const ALL: [Granted; 5] = [
+        Granted::Direct,
+        Granted::Group,
+        Granted::DirectAndGroup,
+        Granted::Open,
+        Granted::AdminRole,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Granted::Direct => "direct",
+            Granted::Group => "group",
+            Granted::DirectAndGroup => "direct+group",
+            Granted::Open => "open",
+            Granted::AdminRole => "admin_role",
+        }
+    }
+
+    /// The value of a sheet's `granted` cell; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Granted> {
+        Granted::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// Does a direct assignment carry it?
+    pub fn has_direct(self) -> bool {
+        matches!(self, Granted::Direct | Granted::DirectAndGroup)
+    }
+
+    /// `open` and `admin_role`: the entry point is the application's rule itself.
+    fn rule_entry(self) -> Option<&'static str> {
+        matches!(self, Granted::Open | Granted::AdminRole).then_some(self.as_str())
+    }
+}
+
 /// One reviewable entitlement of an identity.
 #[derive(Clone, Debug)]
 pub struct Ent {
@@ -53,8 +101,7 @@ pub struct Ent {
     pub ent_name: Sym,
     pub scope_type: String,
     pub scope_id: Sym,
-    /// `direct`, `group`, `direct+group`, `open`, `admin_role`.
-    pub granted: &'static str,
+    pub granted: Granted,
     /// `;`-separated sources, as in the access export.
     pub sources: String,
     /// The user's direct groups through which it arrives, sorted by PingOne id.
@@ -73,11 +120,11 @@ impl Ent {
     /// `open`, `admin_role`, or the ids of entry groups.
     pub fn entry_points(&self, t: &Tenant) -> Vec<String> {
         let mut out = Vec::new();
-        if self.granted.starts_with("direct") {
+        if self.granted.has_direct() {
             out.push("direct".to_string());
         }
-        if matches!(self.granted, "open" | "admin_role") {
-            out.push(self.granted.to_string());
+        if let Some(e) = self.granted.rule_entry() {
+            out.push(e.to_string());
         }
         out.extend(
             self.via_groups
@@ -91,11 +138,12 @@ impl Ent {
 /// Entry points as recorded in a sheet row (`granted` and `via_groups` columns).
 pub fn recorded_entry_points(granted: &str, via_groups: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if granted.starts_with("direct") {
+    let granted = Granted::parse(granted);
+    if granted.is_some_and(Granted::has_direct) {
         out.push("direct".to_string());
     }
-    if matches!(granted, "open" | "admin_role") {
-        out.push(granted.to_string());
+    if let Some(e) = granted.and_then(Granted::rule_entry) {
+        out.push(e.to_string());
     }
     out.extend(
         via_groups
@@ -174,7 +222,7 @@ pub fn access_ents(
                         via_groups = entry_groups(r, &r.closure, u, a.app_groups(e));
                         push_chain(r, &r.closure, u, a.app_groups(e), &mut path);
                     }
-                    "group"
+                    Granted::Group
                 }
                 Via::AdminRole => {
                     let mut ids: Vec<&str> = Vec::new();
@@ -188,10 +236,10 @@ pub fn access_ents(
                     }
                     ids.dedup();
                     sources = ids.join(";");
-                    "admin_role"
+                    Granted::AdminRole
                 }
-                Via::Open => "open",
-                Via::Direct => "direct",
+                Via::Open => Granted::Open,
+                Via::Direct => Granted::Direct,
             };
             let _ = write!(path, " -> application:{}", t.s(app.name));
             out.push(Ent {
@@ -225,9 +273,9 @@ pub fn access_ents(
             }
             crate::resolve::labels::role_label(t, e, &mut path);
             let granted = match (e.direct, groups.is_empty()) {
-                (true, true) => "direct",
-                (true, false) => "direct+group",
-                _ => "group",
+                (true, true) => Granted::Direct,
+                (true, false) => Granted::DirectAndGroup,
+                _ => Granted::Group,
             };
             out.push(Ent {
                 kind: EntKind::Role(i),
@@ -263,9 +311,9 @@ pub fn membership_ent(r: &Resolver, groups: &Groups, u: UserId, g: GroupId) -> E
         scope_type: "ENVIRONMENT".into(),
         scope_id: t.environments[grp.env.idx()].id,
         granted: match (direct, nested) {
-            (true, false) => "direct",
-            (true, true) => "direct+group",
-            _ => "group",
+            (true, false) => Granted::Direct,
+            (true, true) => Granted::DirectAndGroup,
+            _ => Granted::Group,
         },
         sources: t.s(grp.id).to_string(),
         via_groups,

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::campaign::CampaignManifest;
-use super::grants::{Ent, EntKind, Groups, access_ents, membership_ent};
+use super::grants::{Ent, EntKind, Granted, Groups, access_ents, membership_ent};
 use super::sheet::{Campaign, col};
 use crate::model::*;
 use crate::resolve::{Access, Identity, Resolver};
@@ -465,7 +465,7 @@ impl<'a, 't> Planner<'a, 't> {
         let env = t.s(t.environments[app.env.idx()].id);
         let me = user_label(t, u);
         match e.granted {
-            "group" => {
+            Granted::Group => {
                 let deciding = access.app_groups(ae);
                 let all = r.rule_groups(ae.app).is_some_and(|x| x.0);
                 // ANY_GROUP: every path must go; ALL_GROUPS: cutting one listed group suffices,
@@ -495,7 +495,7 @@ impl<'a, 't> Planner<'a, 't> {
                     }
                 }
             }
-            "open" => {
+            Granted::Open => {
                 let (others, total) = cap_others(self.env_users(app.env), &me);
                 item.changes.push(Change {
                     description: format!(
@@ -513,7 +513,7 @@ impl<'a, 't> Planner<'a, 't> {
                     affects_total: total,
                 });
             }
-            "admin_role" => {
+            Granted::AdminRole => {
                 item.changes.push(Change {
                     description: format!(
                         "application `{}` admits admins only (ADMIN_USERS_ONLY) and {me} holds {}: remove those role entitlements (review them on the role sheets), or give the application a group rule",

@@ -308,7 +308,7 @@ fn format_row(
         t.s(e.ent_name),
         &e.scope_type,
         scope_id,
-        e.granted,
+        e.granted.as_str(),
         &e.sources,
         &via,
         &e.path,
