@@ -19,8 +19,10 @@ pub enum Error {
     Query(#[from] crate::resolve::QueryError),
     #[error(transparent)]
     Exceptions(#[from] crate::findings::exceptions::ExceptionsError),
+    #[cfg(feature = "synth")]
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
+    #[cfg(feature = "ingest")]
     #[error(transparent)]
     Ingest(#[from] crate::pingone::error::IngestError),
     #[error(transparent)]
@@ -104,6 +106,7 @@ impl Error {
             Error::Usage { help, .. } => help.clone(),
             Error::Read(e) => e.help(),
             Error::Input(e) => e.help(),
+            #[cfg(feature = "ingest")]
             Error::Ingest(e) => e.help(),
             Error::Snapshot(e) => e.help(),
             Error::Review(e) => e.help(),

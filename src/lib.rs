@@ -27,11 +27,13 @@ pub mod findings;
 pub mod graph;
 pub mod input;
 pub mod model;
+#[cfg(feature = "ingest")]
 pub mod pingone;
 pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod snapshot;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod usage;
 

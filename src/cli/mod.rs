@@ -10,6 +10,7 @@ pub mod diff;
 pub mod escalation;
 pub mod explain;
 pub mod findings;
+#[cfg(feature = "ingest")]
 pub mod ingest;
 pub mod opengraph;
 pub mod progress;
@@ -17,6 +18,7 @@ pub mod review;
 pub mod rules;
 pub mod snapshot;
 pub mod summary;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod usage;
 pub mod who_can;
@@ -138,6 +140,7 @@ pub enum Command {
     /// Run the main job: access export, findings and a short summary into a report directory.
     Analyze(analyze::Args),
     /// Pull a whole PingOne organization through a read-only worker application.
+    #[cfg(feature = "ingest")]
     Ingest(ingest::IngestArgs),
     /// Write the effective-access export (every identity's entitlements, with the path behind each).
     Access(access::Args),
@@ -161,6 +164,7 @@ pub enum Command {
     /// Last use per identity, role entitlement and application, from the activity ledger.
     Usage(usage::Args),
     /// Write a generated tenant (export format) for tests and benchmarks.
+    #[cfg(feature = "synth")]
     Synth(synth::Args),
     /// Access-review campaigns: reviewer sheets, decisions, remediation plan, verification.
     Review(review::Args),
@@ -184,10 +188,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         console::set_colors_enabled_stderr(false);
     }
     // Ctrl-C removes temporaries; the live ingest handles its own interrupts.
-    if !matches!(cli.command, Command::Ingest(_)) {
+    #[cfg(feature = "ingest")]
+    let live = matches!(cli.command, Command::Ingest(_));
+    #[cfg(not(feature = "ingest"))]
+    let live = false;
+    if !live {
         crate::cleanup::install();
     }
     match cli.command {
+        #[cfg(feature = "ingest")]
         Command::Ingest(a) => ingest::run(a, g.quiet),
         Command::Analyze(a) => analyze::run(a, g),
         Command::Access(a) => access::run(a, g),
@@ -199,6 +208,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Summary(a) => summary::run(a, g),
         Command::Snapshot(c) => snapshot::run(c, g),
         Command::Diff(a) => diff::run(a, g),
+        #[cfg(feature = "synth")]
         Command::Synth(a) => synth::run(a, g),
         Command::Usage(a) => usage::run(a, g),
         Command::Review(a) => review::run(a, g),
