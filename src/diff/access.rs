@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::{Category, Change, DiffRow, Sink};
 use crate::findings::Severity;
 use crate::model::Tenant;
+use crate::model::key::{Key, Keyed};
 use crate::resolve::rows::{AccessRow, RowBuilder};
 use crate::resolve::{Access, Identity, Resolver};
 
@@ -16,8 +17,7 @@ use crate::resolve::{Access, Identity, Resolver};
 const CHUNK: usize = 1024;
 const BATCH: usize = 64;
 
-/// Key of an access row: identity type and id, entitlement type and id, scope type and id.
-type AccessKey = [String; 6];
+type AccessKey = Key<String>;
 
 struct AccessInfo {
     identity_name: String,
@@ -95,15 +95,7 @@ fn keyed(r: &Resolver, a: &Access, rb: &mut RowBuilder) -> BTreeMap<AccessKey, A
             !t.role_is_read_only(role)
         };
         out.insert(
-            [
-                row.identity_type,
-                row.identity_id,
-                row.entitlement_type,
-                row.entitlement_id,
-                row.scope_type,
-                row.scope_id,
-            ]
-            .map(str::to_string),
+            row.key().to_owned_key(),
             AccessInfo {
                 identity_name: row.identity_name.to_string(),
                 entitlement_name: row.entitlement_name.to_string(),
@@ -175,15 +167,15 @@ fn row_changes(
             _ => (Severity::Info, 9),
         };
         let mut r = DiffRow::new(Category::Access, change, severity, priority);
-        let [itype, iid, etype, eid, stype, sid] = k.clone();
-        r.identity_type = itype;
-        r.identity_id = iid;
+        let k = k.clone();
+        r.identity_type = k.identity_type;
+        r.identity_id = k.identity_id;
         r.identity_name = v.identity_name.clone();
-        r.entitlement_type = etype;
-        r.entitlement_id = eid;
+        r.entitlement_type = k.entitlement_type;
+        r.entitlement_id = k.entitlement_id;
         r.entitlement_name = v.entitlement_name.clone();
-        r.scope_type = stype;
-        r.scope_id = sid;
+        r.scope_type = k.scope_type;
+        r.scope_id = k.scope_id;
         r.scope_name = v.scope_name.clone();
         r.detail = v.path.clone();
         rows.push(r);

@@ -117,6 +117,8 @@ pub struct DiffRow {
     pub priority: u8,
 }
 
+crate::model::key::keyed_by_fields!(DiffRow);
+
 impl DiffRow {
     /// A row with only its kind filled in.
     pub fn new(category: Category, change: Change, severity: Severity, priority: u8) -> DiffRow {

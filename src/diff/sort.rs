@@ -211,7 +211,11 @@ mod tests {
         let mut r = DiffRow::new(Category::Access, Change::Gained, Severity::High, priority);
         r.identity_id = id.into();
         r.detail = detail.into();
-        r.rule = if priority.is_multiple_of(2) { "even-rule" } else { "" };
+        r.rule = if priority.is_multiple_of(2) {
+            "even-rule"
+        } else {
+            ""
+        };
         r
     }
 

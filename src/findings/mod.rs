@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
+use crate::model::key::{Key, Keyed};
 use crate::model::*;
 use crate::resolve::{Access, Identity, Resolver, RoleEnt};
 
@@ -86,21 +87,15 @@ pub struct Finding {
     pub recommendation: String,
 }
 
+crate::model::key::keyed_by_fields!(Finding);
+
 /// The header of the findings export.
 pub const FINDINGS_HEADER: &str = "rule,severity,identity_type,identity_id,identity_name,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,detail,recommendation";
 
 impl Finding {
     /// The key columns: findings equal on these appear once.
-    pub fn key(&self) -> (&str, &str, &str, &str, &str, &str, &str) {
-        (
-            self.rule,
-            &self.identity_type,
-            &self.identity_id,
-            &self.entitlement_type,
-            &self.entitlement_id,
-            &self.scope_type,
-            &self.scope_id,
-        )
+    pub fn key(&self) -> (&str, Key<&str>) {
+        (self.rule, Keyed::key(self))
     }
 
     /// The contract's order: severity, rule, identity id, entitlement id, scope id; then the

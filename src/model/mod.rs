@@ -9,6 +9,7 @@ pub mod builder;
 pub mod entities;
 pub mod ids;
 pub mod intern;
+pub mod key;
 pub mod time;
 pub mod usage;
 

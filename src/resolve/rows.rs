@@ -237,6 +237,19 @@ impl RowBuilder {
     }
 }
 
+impl crate::model::key::Keyed for AccessRow<'_> {
+    fn key(&self) -> crate::model::key::Key<&str> {
+        crate::model::key::Key {
+            identity_type: self.identity_type,
+            identity_id: self.identity_id,
+            entitlement_type: self.entitlement_type,
+            entitlement_id: self.entitlement_id,
+            scope_type: self.scope_type,
+            scope_id: self.scope_id,
+        }
+    }
+}
+
 impl AccessRow<'_> {
     /// The row's cells as the CSV writes them, in header order.
     pub fn fields(&self) -> [&str; 14] {

@@ -87,6 +87,8 @@ pub struct PlanItem {
     pub notes: Vec<String>,
 }
 
+crate::model::key::keyed_by_fields!(PlanItem);
+
 /// The remediation plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Plan {

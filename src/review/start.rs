@@ -25,6 +25,7 @@ use super::grants::{Ent, EntKind, Groups, access_ents, membership_ent};
 use super::sheet::{header_bytes, row_id, write_keys, write_row};
 use super::{By, ReviewError};
 use crate::findings::{self, Config, Finding};
+use crate::model::key::{Key, Keyed};
 use crate::model::*;
 use crate::resolve::{Access, Identity, Resolver};
 
@@ -93,14 +94,18 @@ impl FindingIndex {
 
     /// Rule ids on a row: the entitlement's own findings, identity-level findings on role rows,
     /// and findings about the entitlement itself (an open application, a nesting cycle).
-    fn rules_for(&self, iid: &str, ent_type: &str, ent_id: &str, st: &str, sid: &str) -> String {
+    fn rules_for(&self, row: Key<&str>) -> String {
+        let Key {
+            entitlement_type: ent_type,
+            entitlement_id: ent_id,
+            scope_type: st,
+            scope_id: sid,
+            ..
+        } = row;
         let mut v: Vec<&'static str> = Vec::new();
-        if let Some(fs) = self.by_identity.get(iid) {
+        if let Some(fs) = self.by_identity.get(row.identity_id) {
             for f in fs {
-                let exact = f.entitlement_type == ent_type
-                    && f.entitlement_id == ent_id
-                    && f.scope_type == st
-                    && f.scope_id == sid;
+                let exact = Keyed::key(f) == row;
                 let identity_level = ent_type == "ROLE" && f.entitlement_type.is_empty();
                 if exact || identity_level {
                     v.push(f.rule);
@@ -225,9 +230,14 @@ fn format_row(
         ent_id,
         (&e.scope_type, scope_id),
     );
-    let findings = cx
-        .findings
-        .rules_for(facts.iid, e.ent_type, ent_id, &e.scope_type, scope_id);
+    let findings = cx.findings.rules_for(Key {
+        identity_type: id.type_str(),
+        identity_id: facts.iid,
+        entitlement_type: e.ent_type,
+        entitlement_id: ent_id,
+        scope_type: &e.scope_type,
+        scope_id,
+    });
     let mut reasons = facts.reasons.clone();
     if findings.split(';').any(|r| r == "redundant-assignment") {
         reasons.push(

@@ -59,6 +59,8 @@ pub struct VerifyResult {
     pub path: String,
 }
 
+crate::model::key::keyed_by_fields!(VerifyResult);
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub revokes: u64,
