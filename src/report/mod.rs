@@ -11,5 +11,6 @@ pub mod output;
 pub mod parquet;
 pub mod summary;
 pub mod table;
+pub mod usage;
 
 pub use output::{Output, OutputError};
