@@ -38,8 +38,8 @@ fn identity_key(t: &Tenant, id: Identity) -> (u8, &str) {
 
 /// Every identity of either tenant, paired by PingOne id.
 fn identity_pairs(ro: &Resolver, rn: &Resolver) -> Vec<(Option<Identity>, Option<Identity>)> {
-    let mut old = ro.identities_in_order();
-    let mut new = rn.identities_in_order();
+    let mut old = ro.identities_in_order().to_vec();
+    let mut new = rn.identities_in_order().to_vec();
     old.par_sort_by(|&a, &b| identity_key(ro.t, a).cmp(&identity_key(ro.t, b)));
     new.par_sort_by(|&a, &b| identity_key(rn.t, a).cmp(&identity_key(rn.t, b)));
     let mut out = Vec::with_capacity(old.len().max(new.len()));

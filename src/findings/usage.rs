@@ -100,7 +100,7 @@ pub fn compute(
         .collect();
     let ids: Vec<Identity> = match only {
         Some(i) => vec![i],
-        None => r.identities_in_order(),
+        None => r.identities_in_order().to_vec(),
     };
     type Part = (Vec<IdentityUsage>, Vec<RoleUsage>, Vec<(AppId, Option<Ts>)>);
     let parts: Vec<Part> = ids

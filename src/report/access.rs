@@ -74,8 +74,8 @@ pub fn write_access_filtered(
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportStats, OutputError> {
     let ids = match filter {
-        Some(f) => f.identities(r),
-        None => r.identities_in_order(),
+        Some(f) => std::borrow::Cow::Owned(f.identities(r)),
+        None => std::borrow::Cow::Borrowed(r.identities_in_order()),
     };
     let mut stats = ExportStats {
         identities: ids.len() as u64,
@@ -92,14 +92,11 @@ pub fn write_access_filtered(
     stats.bytes += header.len() as u64;
     let mut first_json = true;
     let mut done = 0u64;
-    for batch in ids.chunks(CHUNK * BATCH) {
-        let parts: Vec<(Vec<u8>, u64)> = batch
+    let format_batch = |batch: &[Identity]| -> Vec<(Vec<u8>, u64)> {
+        batch
             .par_chunks(CHUNK)
             .map_init(
-                || {
-                    let rb = RowBuf::for_columns(columns);
-                    (Access::default(), rb)
-                },
+                || (Access::default(), RowBuf::for_columns(columns)),
                 |(access, rb), chunk| {
                     let mut bytes = Vec::with_capacity(chunk.len() * 256);
                     let mut rows = 0u64;
@@ -110,7 +107,9 @@ pub fn write_access_filtered(
                     (bytes, rows)
                 },
             )
-            .collect();
+            .collect()
+    };
+    let mut write_batch = |parts: Vec<(Vec<u8>, u64)>| -> Result<(), OutputError> {
         for (bytes, rows) in parts {
             if bytes.is_empty() {
                 continue;
@@ -127,8 +126,23 @@ pub fn write_access_filtered(
             }
             stats.rows += rows;
         }
+        Ok(())
+    };
+    // Batch k is written while batch k+1 is resolved and formatted: the writes (and the copy
+    // into the page cache) overlap the formatting instead of leaving the cores idle.
+    let mut pending: Option<Vec<(Vec<u8>, u64)>> = None;
+    for batch in ids.chunks(CHUNK * BATCH) {
+        let (written, next) = rayon::join(
+            || pending.take().map_or(Ok(()), &mut write_batch),
+            || format_batch(batch),
+        );
+        written?;
+        pending = Some(next);
         done += batch.len() as u64;
-        progress(done, stats.identities);
+        progress(done, ids.len() as u64);
+    }
+    if let Some(p) = pending {
+        write_batch(p)?;
     }
     if format == RowFormat::Json {
         let tail: &[u8] = if first_json { b"]\n" } else { b"\n]\n" };
@@ -171,8 +185,8 @@ pub fn write_access_parquet(
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportStats, ParquetError> {
     let ids = match filter {
-        Some(f) => f.identities(r),
-        None => r.identities_in_order(),
+        Some(f) => std::borrow::Cow::Owned(f.identities(r)),
+        None => std::borrow::Cow::Borrowed(r.identities_in_order()),
     };
     let mut w = ParquetWriter::new(Layout::new(ACCESS_TABLE, columns)?, out)?;
     let layout = std::sync::Arc::clone(w.layout());
@@ -287,22 +301,57 @@ pub fn emit_row(
         RowFormat::Csv => write_csv_row(row, columns, bytes),
         RowFormat::Json => {
             bytes.extend_from_slice(b",\n");
-            let sources: Vec<&str> = if row.sources.is_empty() {
-                Vec::new()
-            } else {
-                row.sources.split(';').collect()
+            let r = JsonRow {
+                enabled: row.enabled,
+                entitlement_id: row.entitlement_id,
+                entitlement_name: row.entitlement_name,
+                entitlement_type: row.entitlement_type,
+                environment_id: row.environment_id,
+                identity_id: row.identity_id,
+                identity_name: row.identity_name,
+                identity_type: row.identity_type,
+                path: row.path,
+                scope_id: row.scope_id,
+                scope_name: row.scope_name,
+                scope_type: row.scope_type,
+                sources: Sources(row.sources),
+                via: row.via,
             };
-            let v = serde_json::json!({
-                "identity_type": row.identity_type, "identity_id": row.identity_id,
-                "identity_name": row.identity_name, "environment_id": row.environment_id,
-                "enabled": row.enabled, "entitlement_type": row.entitlement_type,
-                "entitlement_id": row.entitlement_id, "entitlement_name": row.entitlement_name,
-                "scope_type": row.scope_type, "scope_id": row.scope_id,
-                "scope_name": row.scope_name, "via": row.via,
-                "sources": sources, "path": row.path,
-            });
-            // Serializing a Value into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *bytes, &v);
+            // Serializing borrowed strings and a bool into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *bytes, &r);
+        }
+    }
+}
+
+/// One access row as a JSON object, written straight from the borrowed row (no intermediate
+/// `Value`). Members are in name order, as the JSON export has always had them.
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    enabled: bool,
+    entitlement_id: &'a str,
+    entitlement_name: &'a str,
+    entitlement_type: &'a str,
+    environment_id: &'a str,
+    identity_id: &'a str,
+    identity_name: &'a str,
+    identity_type: &'a str,
+    path: &'a str,
+    scope_id: &'a str,
+    scope_name: &'a str,
+    scope_type: &'a str,
+    sources: Sources<'a>,
+    via: &'a str,
+}
+
+/// The `;`-separated sources cell as a JSON array (empty for none).
+struct Sources<'a>(&'a str);
+
+impl serde::Serialize for Sources<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_empty() {
+            s.collect_seq(std::iter::empty::<&str>())
+        } else {
+            s.collect_seq(self.0.split(';'))
         }
     }
 }
@@ -322,8 +371,8 @@ pub fn to_table(
     width: usize,
 ) -> String {
     let list = match filter {
-        Some(f) => f.identities(r),
-        None => r.identities_in_order(),
+        Some(f) => std::borrow::Cow::Owned(f.identities(r)),
+        None => std::borrow::Cow::Borrowed(r.identities_in_order()),
     };
     let mut table = super::table::Table::new(vec![
         super::table::Column::shrink("IDENTITY", 12),
@@ -344,7 +393,7 @@ pub fn to_table(
             name.to_string()
         }
     };
-    for id in list {
+    for &id in list.iter() {
         r.resolve(id, &mut access);
         total += rb.each_row(r, &access, filter, |row| {
             if table.rows.len() < limit {

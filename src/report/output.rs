@@ -32,8 +32,70 @@ enum Sink {
         dest: PathBuf,
         /// Removes the temporary on Ctrl-C (see [`crate::cleanup`]).
         _reg: crate::cleanup::Registration,
+        writeback: Writeback,
     },
     Stdout,
+}
+
+/// Bytes written between two early writebacks.
+const WRITEBACK_EVERY: u64 = 32 << 20;
+
+/// Early writeback of a large output: a thread syncs the temporary's data every
+/// [`WRITEBACK_EVERY`] bytes while the rest is still being computed, so the sync that must
+/// precede the rename (an atomic replace is only atomic for data already on disk) finds little
+/// left to write. The disk works while the cores format, instead of after them.
+struct Writeback {
+    file: std::fs::File,
+    tx: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+    since: u64,
+}
+
+impl Writeback {
+    fn new(file: std::fs::File) -> Writeback {
+        Writeback {
+            file,
+            tx: None,
+            thread: None,
+            since: 0,
+        }
+    }
+
+    /// Counts `n` bytes written; past the threshold, asks the thread (started on first use) to
+    /// sync. A request while one is pending is dropped: that sync will cover these bytes too.
+    fn wrote(&mut self, n: usize) {
+        self.since += n as u64;
+        if self.since < WRITEBACK_EVERY {
+            return;
+        }
+        self.since = 0;
+        if self.tx.is_none() {
+            let Ok(file) = self.file.try_clone() else {
+                return; // no early writeback; the final sync still runs
+            };
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            self.thread = Some(std::thread::spawn(move || {
+                for () in rx {
+                    file.sync_data()?;
+                }
+                Ok(())
+            }));
+            self.tx = Some(tx);
+        }
+        if let Some(tx) = &self.tx {
+            let _ = tx.try_send(());
+        }
+    }
+
+    /// Stops the thread; its first error, if any.
+    fn stop(&mut self) -> io::Result<()> {
+        self.tx = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("the writeback thread failed")),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A report destination.
@@ -94,11 +156,13 @@ impl Output {
                     })?;
                 let reg = crate::cleanup::temporary(tmp.path());
                 let file = tmp.reopen().map_err(err)?;
+                let writeback = Writeback::new(tmp.as_file().try_clone().map_err(err)?);
                 Ok(Output {
                     sink: Sink::File {
                         tmp,
                         dest: dest.to_path_buf(),
                         _reg: reg,
+                        writeback,
                     },
                     buf: BufWriter::with_capacity(1 << 20, Box::new(file)),
                     created_dirs,
@@ -128,7 +192,11 @@ impl Output {
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.buf.write_all(bytes).map_err(|e| self.err(e))
+        self.buf.write_all(bytes).map_err(|e| self.err(e))?;
+        if let Sink::File { writeback, .. } = &mut self.sink {
+            writeback.wrote(bytes.len());
+        }
+        Ok(())
     }
 
     /// Flushes, and for a file syncs and renames it into place.
@@ -137,13 +205,19 @@ impl Output {
         // `persist` takes the temporary by value: move the sink out.
         let result = match std::mem::replace(&mut self.sink, Sink::Stdout) {
             Sink::Stdout => Ok(()),
-            Sink::File { tmp, dest, _reg } => {
+            Sink::File {
+                tmp,
+                dest,
+                _reg,
+                mut writeback,
+            } => {
                 let err = |source| OutputError::Io {
                     path: dest.clone(),
                     source,
                 };
-                tmp.as_file()
-                    .sync_all()
+                writeback
+                    .stop()
+                    .and_then(|()| tmp.as_file().sync_all())
                     .map_err(err)
                     .and_then(|()| tmp.persist(&dest).map(|_| ()).map_err(|e| err(e.error)))
             }
@@ -185,6 +259,41 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temp file left"
+        );
+    }
+
+    /// Past the writeback threshold a thread syncs the temporary while writing goes on; the
+    /// file is whole and in place after `finish`, and an abandoned one is still removed.
+    #[test]
+    fn a_large_output_is_whole_with_early_writeback() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("big.csv");
+        let block: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+        let blocks = (WRITEBACK_EVERY as usize / block.len()) * 2 + 3;
+        let mut o = Output::create(Some(&dest)).unwrap();
+        for _ in 0..blocks {
+            o.write_all(&block).unwrap();
+        }
+        match &o.sink {
+            Sink::File { writeback, .. } => assert!(writeback.thread.is_some(), "started"),
+            Sink::Stdout => unreachable!(),
+        }
+        assert!(!dest.exists());
+        o.finish().unwrap();
+        let got = std::fs::read(&dest).unwrap();
+        assert_eq!(got.len(), blocks * block.len());
+        assert!(got.chunks(block.len()).all(|c| c == block.as_slice()));
+
+        let mut o = Output::create(Some(&dir.path().join("gone.csv"))).unwrap();
+        for _ in 0..blocks {
+            o.write_all(&block).unwrap();
+        }
+        drop(o);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(
+            names.len(),
+            1,
+            "only big.csv: the abandoned temporary is gone"
         );
     }
 

@@ -51,7 +51,8 @@ pub fn summarize(r: &Resolver) -> Summary {
     let (admins, privileged) = ids
         .par_iter()
         .map_init(Access::default, |a, &id| {
-            r.resolve(id, a);
+            // Roles only: applications do not make an admin.
+            r.resolve_roles(id, a);
             let admin = !a.roles.is_empty();
             (admin as usize, (admin && r.is_privileged(a)) as usize)
         })

@@ -209,7 +209,10 @@ mod tests {
             let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
             assert_eq!(v.as_array().unwrap().len(), table.rows.len());
             let text = table.to_text(&t, as_of, 14, 200);
-            assert!(text.ends_with(&format!("{} row(s)\n", table.rows.len())), "{text}");
+            assert!(
+                text.ends_with(&format!("{} row(s)\n", table.rows.len())),
+                "{text}"
+            );
         }
     }
 }

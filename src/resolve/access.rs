@@ -340,8 +340,8 @@ impl<'t> Resolver<'t> {
     /// Every identity that can have rows, in the export's order: by identity type, then id,
     /// comparing UTF-8 bytes (APPLICATION < GATEWAY < USER). Sorted once per resolver (the main
     /// job asks for it three times: access, findings, summary).
-    pub fn identities_in_order(&self) -> Vec<Identity> {
-        self.order.get_or_init(|| self.sort_identities()).clone()
+    pub fn identities_in_order(&self) -> &[Identity] {
+        self.order.get_or_init(|| self.sort_identities())
     }
 
     fn sort_identities(&self) -> Vec<Identity> {

@@ -77,7 +77,7 @@ impl AccessFilter {
                 Vec::new()
             };
         }
-        let mut ids = r.identities_in_order();
+        let mut ids = r.identities_in_order().to_vec();
         if let Some(e) = self.environment {
             ids.retain(|&id| identity_env(t, id) == e);
         }

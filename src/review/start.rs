@@ -507,6 +507,7 @@ pub fn start(
         .filter(|id| {
             opts.by == By::Role || opts.by == By::Environment || matches!(id, Identity::User(_))
         })
+        .copied()
         .collect();
 
     // Sheets, keys and the manifest go into a staging directory beside `out_dir`, moved into
