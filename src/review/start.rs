@@ -495,7 +495,7 @@ pub fn start(
 
     let ids: Vec<Identity> = r
         .identities_in_order()
-        .into_iter()
+        .iter()
         .filter(|id| {
             let env = match *id {
                 Identity::User(u) => t.users[u.idx()].env,
