@@ -305,7 +305,7 @@ fn engine(t: &Tenant) -> Vec<Row> {
     let mut bytes = Vec::new();
     let mut access = Access::default();
     let mut rb = RowBuf::default();
-    for id in r.identities_in_order() {
+    for &id in r.identities_in_order() {
         r.resolve(id, &mut access);
         rb.rows(&r, &access, RowFormat::Csv, &mut bytes);
     }
