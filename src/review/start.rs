@@ -608,7 +608,12 @@ pub fn start(
     let seed = format!(
         "{}\n{}\n{}",
         input.sha256,
-        serde_json::to_string(&options).unwrap_or_default(),
+        serde_json::to_string(&options).map_err(|source| {
+            crate::report::OutputError::Serialize {
+                what: "the campaign options",
+                source,
+            }
+        })?,
         created
     );
     let manifest = CampaignManifest {
