@@ -11,15 +11,7 @@ use crate::resolve::Resolver;
 use crate::resolve::filter::{AccessFilter, EntitlementType};
 use crate::resolve::query::{find_entitlement, find_environment, find_identity};
 
-/// `--format`: the export's formats, and a table for a person (the default on a terminal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-    Table,
-    /// A Parquet file (to `--out FILE` or a pipe, never a terminal).
-    Parquet,
-}
+pub use super::RowsFormat as Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,12 +7,7 @@ use crate::Error;
 use crate::diff::{Options, diff};
 use crate::report::diff as render;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-    Table,
-}
+pub use super::TableFormat as Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -10,15 +10,7 @@ use crate::report::escalation::{
 };
 use crate::resolve::Resolver;
 
-/// The formats of the export (the drawings belong to `who-can` and `explain`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-    Table,
-    /// A Parquet file (to `--out FILE` or a pipe, never a terminal).
-    Parquet,
-}
+pub use super::RowsFormat as Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

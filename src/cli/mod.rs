@@ -86,6 +86,8 @@ pub fn to_terminal(out: Option<&Path>) -> bool {
     out.is_none() && std::io::stdout().is_terminal()
 }
 
+pub use crate::report::{RowsFormat, TableFormat};
+
 /// `--format` of commands whose natural output is text: `text` for a person, `json` for a
 /// program.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

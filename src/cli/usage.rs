@@ -9,12 +9,7 @@ use crate::report::usage::{View, usage_table};
 use crate::resolve::Resolver;
 use crate::resolve::explain::find_identity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-    Table,
-}
+pub use super::TableFormat as Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -17,14 +17,8 @@ use super::table::{Column, Table as TextTable};
 use crate::findings::{FINDINGS_HEADER, Finding, Severity, rank};
 use crate::model::Tenant;
 
-/// Output formats of `p1graph findings`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FindingsFormat {
-    Csv,
-    Json,
-    Table,
-    Parquet,
-}
+/// Output formats of `p1graph findings`: the row exports' formats.
+pub use super::RowsFormat as FindingsFormat;
 
 /// CSV: one header line, one row per finding, RFC 4180.
 pub fn to_csv(findings: &[Finding]) -> Vec<u8> {

@@ -14,3 +14,22 @@ pub mod table;
 pub mod usage;
 
 pub use output::{Output, OutputError};
+
+/// `--format` of the row exports (`access`, `findings`, `escalation`): a table on a terminal and
+/// CSV when piped unless asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RowsFormat {
+    Csv,
+    Json,
+    Table,
+    /// A Parquet file (to `--out FILE` or a pipe, never a terminal).
+    Parquet,
+}
+
+/// `--format` of the reports that have no Parquet form (`diff`, `usage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    Csv,
+    Json,
+    Table,
+}
