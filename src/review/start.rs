@@ -640,7 +640,7 @@ pub fn start(
 }
 
 /// Bytes of formatted rows and keys held in memory before they are appended to the spill files.
-const SPILL_BUDGET: usize = 96 << 20;
+const SPILL_BUDGET: usize = 48 << 20;
 
 /// Formatted rows on their way to their sheets.
 ///
