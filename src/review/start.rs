@@ -519,7 +519,8 @@ pub fn start(
     let mut spill = Spill::new(out_dir.join(".spill"), tg.list.len())?;
     let mut done = 0u64;
     const CHUNK: usize = 512;
-    for batch in ids.chunks(CHUNK * 64) {
+    // 8k identities per batch: a batch of formatted rows is held whole before it is spilled.
+    for batch in ids.chunks(CHUNK * 16) {
         let parts: Vec<Vec<RowOut>> = batch
             .par_chunks(CHUNK)
             .map_init(
