@@ -191,6 +191,29 @@ pub struct Resolver<'t> {
     pub relevant: Vec<bool>,
     /// The export order of identities, sorted once on first use.
     order: std::sync::OnceLock<Vec<Identity>>,
+    /// Each application's place in PingOne-id order, each group's, and each role assignment's
+    /// in (role id, scope type, scope id) order (equal keys, equal rank): the per-identity sorts
+    /// compare these integers instead of interned strings.
+    app_rank: Vec<u32>,
+    group_rank: Vec<u32>,
+    assignment_rank: Vec<u32>,
+}
+
+/// Ranks of `n` items in the order `cmp` gives, equal items sharing a rank: sorting by rank is
+/// sorting by `cmp`, without touching the strings again.
+fn ranks(n: usize, cmp: impl Fn(usize, usize) -> Ordering + Sync) -> Vec<u32> {
+    use rayon::prelude::*;
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.par_sort_by(|&a, &b| cmp(a as usize, b as usize));
+    let mut rank = vec![0u32; n];
+    let mut r = 0u32;
+    for (i, &x) in order.iter().enumerate() {
+        if i > 0 && cmp(order[i - 1] as usize, x as usize) != Ordering::Equal {
+            r += 1;
+        }
+        rank[x as usize] = r;
+    }
+    rank
 }
 
 fn str_cmp(t: &Tenant, a: Sym, b: Sym) -> Ordering {
@@ -318,6 +341,19 @@ impl<'t> Resolver<'t> {
             .map(|r| r.builtin && ADMIN_USERS_ONLY_ROLES.contains(&t.s(r.name)))
             .collect();
         let closure = GroupClosure::new(n_groups, &t.nestings, &relevant);
+        let app_rank = ranks(t.applications.len(), |a, b| {
+            str_cmp(t, t.applications[a].id, t.applications[b].id)
+        });
+        let group_rank = ranks(n_groups, |a, b| str_cmp(t, t.groups[a].id, t.groups[b].id));
+        let assignment_rank = ranks(t.assignments.len(), |x, y| {
+            let (a, b) = (&t.assignments[x], &t.assignments[y]);
+            str_cmp(t, a.role_id, b.role_id)
+                .then_with(|| {
+                    t.scope_kind_str(a.scope.kind)
+                        .cmp(t.scope_kind_str(b.scope.kind))
+                })
+                .then_with(|| str_cmp(t, a.scope.id, b.scope.id))
+        });
         Resolver {
             t,
             closure,
@@ -334,6 +370,9 @@ impl<'t> Resolver<'t> {
             admin_console_role,
             relevant,
             order: std::sync::OnceLock::new(),
+            app_rank,
+            group_rank,
+            assignment_rank,
         }
     }
 
@@ -435,7 +474,7 @@ impl<'t> Resolver<'t> {
         for &g in &relevant {
             cand.extend_from_slice(self.group_rule_apps.row(g.idx()));
         }
-        cand.sort_by(|a, b| str_cmp(t, t.applications[a.idx()].id, t.applications[b.idx()].id));
+        cand.sort_unstable_by_key(|a| (self.app_rank[a.idx()], *a));
         cand.dedup();
         for &app in &cand {
             let a = &t.applications[app.idx()];
@@ -453,8 +492,7 @@ impl<'t> Resolver<'t> {
                             out.groups.push(g);
                         }
                     }
-                    out.groups[start as usize..]
-                        .sort_by(|a, b| str_cmp(t, t.groups[a.idx()].id, t.groups[b.idx()].id));
+                    out.groups[start as usize..].sort_by_key(|g| self.group_rank[g.idx()]);
                     out.apps.push(AppEnt {
                         app,
                         via: Via::Group,
@@ -541,28 +579,16 @@ impl<'t> Resolver<'t> {
     /// Groups `out.raw` (assignment, source group) into role entitlements.
     fn group_roles(&self, out: &mut Access) {
         let t = self.t;
-        let key_cmp = |a: &RoleAssignment, b: &RoleAssignment| {
-            str_cmp(t, a.role_id, b.role_id)
-                .then_with(|| {
-                    t.scope_kind_str(a.scope.kind)
-                        .cmp(t.scope_kind_str(b.scope.kind))
-                })
-                .then_with(|| str_cmp(t, a.scope.id, b.scope.id))
-        };
         let same_key =
             |a: &RoleAssignment, b: &RoleAssignment| a.role_id == b.role_id && a.scope == b.scope;
-        out.raw.sort_by(|x, y| {
-            let (a, b) = (&t.assignments[x.0.idx()], &t.assignments[y.0.idx()]);
-            key_cmp(a, b)
-                // direct sources first, then groups by PingOne id
-                .then_with(|| match (x.1, y.1) {
-                    (None, None) => x.0.cmp(&y.0),
-                    (None, Some(_)) => Ordering::Less,
-                    (Some(_), None) => Ordering::Greater,
-                    (Some(g), Some(h)) => {
-                        str_cmp(t, t.groups[g.idx()].id, t.groups[h.idx()].id).then(x.0.cmp(&y.0))
-                    }
-                })
+        // Key (role id, scope type, scope id) by rank; direct sources first, then groups by
+        // PingOne id; then the assignment.
+        out.raw.sort_unstable_by_key(|&(aid, src)| {
+            (
+                self.assignment_rank[aid.idx()],
+                src.map_or(0, |g| 1 + self.group_rank[g.idx()] as u64),
+                aid,
+            )
         });
         let mut i = 0;
         let raw = std::mem::take(&mut out.raw);
