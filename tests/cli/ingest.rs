@@ -26,6 +26,17 @@ fn access_export(input: &Path) -> Vec<u8> {
     o.stdout
 }
 
+/// The mini tenant served with one fault.
+fn mock_with(fault: Fault) -> MockPingOne {
+    MockPingOne::start(
+        &mini(),
+        MockOptions {
+            faults: vec![fault],
+            ..Default::default()
+        },
+    )
+}
+
 fn mini() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/data/mini")
 }
@@ -358,16 +369,10 @@ fn failure_on_page_three_leaves_no_output_but_the_work_area() {
 
 #[test]
 fn malformed_body_is_an_error_without_output() {
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::Malformed {
-                path_suffix: "/groups".into(),
-                times: 1,
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::Malformed {
+        path_suffix: "/groups".into(),
+        times: 1,
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let o = cmd(&mock, &out).output().unwrap();
@@ -420,18 +425,12 @@ fn retries_honour_retry_after_and_503_bursts() {
 
 #[test]
 fn retry_after_delays_the_retry() {
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::Status {
-                path_suffix: "/environments".into(),
-                status: 429,
-                times: Some(1),
-                retry_after: Some(1),
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::Status {
+        path_suffix: "/environments".into(),
+        status: 429,
+        times: Some(1),
+        retry_after: Some(1),
+    });
     let tmp = tempfile::tempdir().unwrap();
     let started = Instant::now();
     run_ok(&mock, &tmp.path().join("export"));
@@ -589,18 +588,12 @@ fn the_secret_never_appears_in_output() {
     assert!(!all.contains(&secret), "{all}");
     drop(mock);
     // A 500 in the middle of a verbose run.
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::Status {
-                path_suffix: "/roleAssignments".into(),
-                status: 500,
-                times: None,
-                retry_after: None,
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::Status {
+        path_suffix: "/roleAssignments".into(),
+        status: 500,
+        times: None,
+        retry_after: None,
+    });
     let out = tmp.path().join("b");
     let o = cmd(&mock, &out).arg("-vvv").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -809,18 +802,12 @@ fn measure_large_tenant() {
 
 #[test]
 fn a_403_after_success_is_load_and_retried() {
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::StatusAfter {
-                path_suffix: "/roleAssignments".into(),
-                status: 403,
-                after: 1,
-                times: 2,
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::StatusAfter {
+        path_suffix: "/roleAssignments".into(),
+        status: 403,
+        after: 1,
+        times: 2,
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     run_ok(&mock, &out);
@@ -831,16 +818,10 @@ fn a_403_after_success_is_load_and_retried() {
 
 #[test]
 fn ctrl_c_leaves_no_output_but_the_work_area_and_says_what_was_collected() {
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::Slow {
-                path_suffix: "/groups".into(),
-                millis: 30_000,
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::Slow {
+        path_suffix: "/groups".into(),
+        millis: 30_000,
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let mut c = std_cmd(&mock, &out);
@@ -1099,15 +1080,9 @@ fn run_failing(mut c: std::process::Command) -> (Option<i32>, String) {
 #[test]
 fn a_server_that_never_answers_times_out_after_two_retries() {
     let groups = format!("/v1/environments/{PROD_ENV}/groups");
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::Hang {
-                path_suffix: groups.clone(),
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::Hang {
+        path_suffix: groups.clone(),
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let mut c = std_cmd(&mock, &out);
@@ -1159,16 +1134,10 @@ fn the_timeout_flag_is_checked_before_anything_is_requested() {
 #[test]
 fn a_connection_dropped_mid_body_is_retried() {
     let groups = format!("/v1/environments/{PROD_ENV}/groups");
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::DropMidBody {
-                path_suffix: groups.clone(),
-                times: Some(1),
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::DropMidBody {
+        path_suffix: groups.clone(),
+        times: Some(1),
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     run_ok(&mock, &out);
@@ -1179,16 +1148,10 @@ fn a_connection_dropped_mid_body_is_retried() {
 #[test]
 fn a_connection_always_dropped_mid_body_stops_the_ingest_and_says_so() {
     let groups = format!("/v1/environments/{PROD_ENV}/groups");
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::DropMidBody {
-                path_suffix: groups.clone(),
-                times: None,
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::DropMidBody {
+        path_suffix: groups.clone(),
+        times: None,
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let (code, stderr) = run_failing(std_cmd(&mock, &out));
@@ -1213,15 +1176,9 @@ fn a_connection_always_dropped_mid_body_stops_the_ingest_and_says_so() {
 #[test]
 fn a_next_link_to_the_same_page_stops_the_ingest_naming_the_collection() {
     let groups = format!("/v1/environments/{PROD_ENV}/groups");
-    let mock = MockPingOne::start(
-        &mini(),
-        MockOptions {
-            faults: vec![Fault::NextToSelf {
-                path_suffix: groups.clone(),
-            }],
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(Fault::NextToSelf {
+        path_suffix: groups.clone(),
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let (code, stderr) = run_failing(std_cmd(&mock, &out));
