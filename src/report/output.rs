@@ -45,7 +45,8 @@ const WRITEBACK_EVERY: u64 = 32 << 20;
 /// precede the rename (an atomic replace is only atomic for data already on disk) finds little
 /// left to write. The disk works while the cores format, instead of after them.
 struct Writeback {
-    file: std::fs::File,
+    /// Handed to the thread when it starts.
+    file: Option<std::fs::File>,
     tx: Option<std::sync::mpsc::SyncSender<()>>,
     thread: Option<std::thread::JoinHandle<io::Result<()>>>,
     since: u64,
@@ -54,7 +55,7 @@ struct Writeback {
 impl Writeback {
     fn new(file: std::fs::File) -> Writeback {
         Writeback {
-            file,
+            file: Some(file),
             tx: None,
             thread: None,
             since: 0,
@@ -69,10 +70,7 @@ impl Writeback {
             return;
         }
         self.since = 0;
-        if self.tx.is_none() {
-            let Ok(file) = self.file.try_clone() else {
-                return; // no early writeback; the final sync still runs
-            };
+        if let Some(file) = self.file.take() {
             let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
             self.thread = Some(std::thread::spawn(move || {
                 for () in rx {

@@ -10,7 +10,7 @@ use super::{Access, Identity, Resolver, Via};
 use crate::model::*;
 
 /// One row of the access export, borrowed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AccessRow<'a> {
     pub identity_type: &'a str,
     pub identity_id: &'a str,
@@ -69,6 +69,15 @@ impl RowBuilder {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
         let (iid, iname, ienv, enabled) = identity_columns(t, id);
+        // The identity's cells, the same in each of its rows.
+        let who = AccessRow {
+            identity_type: id.type_str(),
+            identity_id: iid,
+            identity_name: iname,
+            environment_id: ienv,
+            enabled,
+            ..AccessRow::default()
+        };
         let mut n = 0;
         // APPLICATION rows (users only)
         for e in &a.apps {
@@ -113,11 +122,6 @@ impl RowBuilder {
                 let _ = write!(path, " -> application:{}", t.s(app.name));
             }
             let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
                 entitlement_type: "APPLICATION",
                 entitlement_id: t.s(app.id),
                 entitlement_name: t.s(app.name),
@@ -127,6 +131,7 @@ impl RowBuilder {
                 via: e.via.as_str(),
                 sources: &sources,
                 path: &path,
+                ..who
             };
             emit(&row);
             n += 1;
@@ -156,11 +161,6 @@ impl RowBuilder {
                 role_label(t, e, &mut path);
             }
             let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
                 entitlement_type: "ROLE",
                 entitlement_id: t.s(e.role_id),
                 entitlement_name: e.role.map_or("", |x| t.s(t.roles[x.idx()].name)),
@@ -170,6 +170,7 @@ impl RowBuilder {
                 via: if e.direct { "DIRECT" } else { "GROUP" },
                 sources: &sources,
                 path: &path,
+                ..who
             };
             emit(&row);
             n += 1;
@@ -214,11 +215,6 @@ impl RowBuilder {
                 );
             }
             let row = AccessRow {
-                identity_type: id.type_str(),
-                identity_id: iid,
-                identity_name: iname,
-                environment_id: ienv,
-                enabled,
                 entitlement_type: "SCOPE",
                 entitlement_id: t.s(s.scope),
                 entitlement_name: t.s(scope_name),
@@ -228,6 +224,7 @@ impl RowBuilder {
                 via: "DIRECT",
                 sources: "direct",
                 path: &path,
+                ..who
             };
             emit(&row);
             n += 1;

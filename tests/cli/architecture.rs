@@ -33,7 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "review",
         &[
-            "diff", "findings", "graph", "resolve", "usage", "model", "report", "cleanup",
+            "findings", "graph", "resolve", "usage", "model", "report", "cleanup",
         ],
     ),
     (

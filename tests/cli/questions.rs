@@ -515,21 +515,24 @@ fn analyze_records_provenance_and_gates() {
         "--out",
         snap.to_str().unwrap(),
     ]);
+    let analyze = |out: &std::path::Path| {
+        run(&[
+            "analyze",
+            "-q",
+            "--input",
+            snap.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--min-severity",
+            "high",
+            "--fail-on",
+            "critical",
+            "--dormant-days",
+            "30",
+        ])
+    };
     let out = dir.path().join("report");
-    let (code, text, err) = run(&[
-        "analyze",
-        "-q",
-        "--input",
-        snap.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--min-severity",
-        "high",
-        "--fail-on",
-        "critical",
-        "--dormant-days",
-        "30",
-    ]);
+    let (code, text, err) = analyze(&out);
     assert_eq!(code, 1, "critical findings fail the gate: {err}");
     assert!(err.contains("failing (--fail-on critical)"), "{err}");
     // The terminal leads with the top findings, then says what to run next.
@@ -555,20 +558,7 @@ fn analyze_records_provenance_and_gates() {
     assert_eq!(s["coverage_gaps"].as_array().unwrap().len(), 1);
     // Same input, same summary.json.
     let again = dir.path().join("again");
-    run(&[
-        "analyze",
-        "-q",
-        "--input",
-        snap.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-        "--min-severity",
-        "high",
-        "--fail-on",
-        "critical",
-        "--dormant-days",
-        "30",
-    ]);
+    analyze(&again);
     assert_eq!(
         std::fs::read(out.join("summary.json")).unwrap(),
         std::fs::read(again.join("summary.json")).unwrap()
