@@ -6,6 +6,7 @@ use super::{Globals, load_input, progress};
 use crate::Error;
 use crate::model::Ts;
 use crate::report::Output;
+use crate::report::output::Durability;
 use crate::review::{self, By, InputInfo, StartOptions};
 
 #[derive(Debug, clap::Args)]
@@ -337,14 +338,18 @@ fn verify(a: VerifyArgs, g: &Globals) -> Result<u8, Error> {
     let v = review::verify(&c, &a.campaign, &t, input, Ts::now())?;
     let path = a.campaign.join(v.file_name());
     let evidence = v.to_json()?;
-    crate::report::output::write_file(&path, &evidence)?;
+    crate::report::output::write_file_with(&path, &evidence, Durability::Durable)?;
     // A checksum file beside the evidence, in `sha256sum -c` form, for the auditor's records.
     let sum = format!(
         "{}  {}\n",
         review::campaign::sha256_hex(&evidence),
         v.file_name()
     );
-    crate::report::output::write_file(&path.with_extension("json.sha256"), sum.as_bytes())?;
+    crate::report::output::write_file_with(
+        &path.with_extension("json.sha256"),
+        sum.as_bytes(),
+        Durability::Durable,
+    )?;
     say(&format!("{}evidence: {}\n", v.to_text(), path.display()))?;
     let open = v.summary.not_applied + v.summary.still_reachable;
     Ok(if a.fail_unless_applied && open > 0 {

@@ -322,7 +322,6 @@ impl Files {
                 path: self.path.clone(),
                 source: e.into_error(),
             })?;
-            f.sync_all().map_err(Self::io(&self.path))?;
             self.stats.bytes += f.metadata().map(|m| m.len()).unwrap_or(0);
             self.stats.files.push(self.path.clone());
         }
@@ -877,7 +876,6 @@ fn zip_graph(dir: &Path, stats: Stats) -> Result<Stats, OpenGraphError> {
         path: path.clone(),
         source: e.into_error(),
     })?;
-    inner.sync_all().map_err(Files::io(&path))?;
     let bytes = inner.metadata().map(|m| m.len()).unwrap_or(0);
     files.insert(0, path.clone());
     Ok(Stats {

@@ -3,6 +3,11 @@
 //! A file is written to a temporary file in the destination's directory and renamed over the
 //! destination only by [`Output::finish`]; an error or an interrupt before that leaves the old
 //! file (or nothing) in place, never half a report.
+//!
+//! How far a finished file is guaranteed depends on what it holds ([`Durability`]): a report
+//! derived from a snapshot is renamed into place without waiting for the disk (it can always be
+//! written again, and the wait would be a third of an export's time); a record that cannot be
+//! derived again (a campaign's state, review evidence) is synced before the rename.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,13 +31,27 @@ pub enum OutputError {
     },
 }
 
+/// What a finished file survives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Renamed into place whole, without waiting for the disk: no reader, no error and no
+    /// interrupt ever sees part of it, but a power cut in the seconds after the command may lose
+    /// it (the operating system has not written it yet), as with `cp` or DuckDB's `COPY`. For
+    /// reports derived from a snapshot: running the command again writes them again.
+    Atomic,
+    /// Synced to disk before the rename, and the directory after it: the file survives a power
+    /// cut once the command has returned. For records that cannot be derived again.
+    Durable,
+}
+
 enum Sink {
     File {
         tmp: tempfile::NamedTempFile,
         dest: PathBuf,
         /// Removes the temporary on Ctrl-C (see [`crate::cleanup`]).
         _reg: crate::cleanup::Registration,
-        writeback: Writeback,
+        /// `Some` for a [`Durability::Durable`] file.
+        writeback: Option<Writeback>,
     },
     Stdout,
 }
@@ -119,8 +138,14 @@ impl Drop for Output {
 }
 
 impl Output {
-    /// `Some(path)`: a file, atomically; `None`: standard output.
+    /// `Some(path)`: a derived report, written atomically ([`Durability::Atomic`]); `None`:
+    /// standard output.
     pub fn create(path: Option<&Path>) -> Result<Output, OutputError> {
+        Self::create_with(path, Durability::Atomic)
+    }
+
+    /// `Some(path)`: a file written with `durability`; `None`: standard output.
+    pub fn create_with(path: Option<&Path>, durability: Durability) -> Result<Output, OutputError> {
         match path {
             None => Ok(Output {
                 sink: Sink::Stdout,
@@ -154,7 +179,12 @@ impl Output {
                     })?;
                 let reg = crate::cleanup::temporary(tmp.path());
                 let file = tmp.reopen().map_err(err)?;
-                let writeback = Writeback::new(tmp.as_file().try_clone().map_err(err)?);
+                let writeback = match durability {
+                    Durability::Atomic => None,
+                    Durability::Durable => {
+                        Some(Writeback::new(tmp.as_file().try_clone().map_err(err)?))
+                    }
+                };
                 Ok(Output {
                     sink: Sink::File {
                         tmp,
@@ -191,13 +221,18 @@ impl Output {
 
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.buf.write_all(bytes).map_err(|e| self.err(e))?;
-        if let Sink::File { writeback, .. } = &mut self.sink {
+        if let Sink::File {
+            writeback: Some(writeback),
+            ..
+        } = &mut self.sink
+        {
             writeback.wrote(bytes.len());
         }
         Ok(())
     }
 
-    /// Flushes, and for a file syncs and renames it into place.
+    /// Flushes, and for a file renames it into place (synced first, and its directory after,
+    /// when it is [`Durability::Durable`]).
     pub fn finish(mut self) -> Result<(), OutputError> {
         self.buf.flush().map_err(|e| self.err(e))?;
         // `persist` takes the temporary by value: move the sink out.
@@ -207,17 +242,25 @@ impl Output {
                 tmp,
                 dest,
                 _reg,
-                mut writeback,
+                writeback,
             } => {
                 let err = |source| OutputError::Io {
                     path: dest.clone(),
                     source,
                 };
-                writeback
-                    .stop()
-                    .and_then(|()| tmp.as_file().sync_all())
+                let durable = writeback.is_some();
+                let synced = match writeback {
+                    Some(mut w) => w.stop().and_then(|()| tmp.as_file().sync_all()),
+                    None => Ok(()),
+                };
+                synced
                     .map_err(err)
                     .and_then(|()| tmp.persist(&dest).map(|_| ()).map_err(|e| err(e.error)))
+                    .map(|()| {
+                        if durable {
+                            sync_dir(&dest);
+                        }
+                    })
             }
         };
         self.finished = result.is_ok();
@@ -225,9 +268,30 @@ impl Output {
     }
 }
 
-/// Writes `bytes` to `path` atomically.
+/// Makes a rename in `file`'s directory durable. Best effort: some file systems cannot open a
+/// directory for syncing, and the file itself is already synced.
+fn sync_dir(file: &Path) {
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes the derived report `bytes` to `path` atomically ([`Durability::Atomic`]).
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut o = Output::create(Some(path))?;
+    write_file_with(path, bytes, Durability::Atomic)
+}
+
+/// Writes `bytes` to `path` atomically, with `durability`.
+pub fn write_file_with(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> Result<(), OutputError> {
+    let mut o = Output::create_with(Some(path), durability)?;
     o.write_all(bytes)?;
     o.finish()
 }
@@ -260,22 +324,42 @@ mod tests {
         );
     }
 
-    /// Past the writeback threshold a thread syncs the temporary while writing goes on; the
-    /// file is whole and in place after `finish`, and an abandoned one is still removed.
+    /// Past the writeback threshold a durable output's thread syncs the temporary while writing
+    /// goes on; the file is whole and in place after `finish`, and an abandoned one is still
+    /// removed. A derived report has no such thread.
     #[test]
     fn a_large_output_is_whole_with_early_writeback() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("big.csv");
         let block: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
         let blocks = (WRITEBACK_EVERY as usize / block.len()) * 2 + 3;
-        let mut o = Output::create(Some(&dest)).unwrap();
+        let mut o = Output::create_with(Some(&dest), Durability::Durable).unwrap();
         for _ in 0..blocks {
             o.write_all(&block).unwrap();
         }
         match &o.sink {
-            Sink::File { writeback, .. } => assert!(writeback.thread.is_some(), "started"),
+            Sink::File { writeback, .. } => assert!(
+                writeback.as_ref().is_some_and(|w| w.thread.is_some()),
+                "started"
+            ),
             Sink::Stdout => unreachable!(),
         }
+        let mut derived = Output::create(Some(&dir.path().join("derived.csv"))).unwrap();
+        for _ in 0..blocks {
+            derived.write_all(&block).unwrap();
+        }
+        match &derived.sink {
+            Sink::File { writeback, .. } => assert!(writeback.is_none(), "no sync thread"),
+            Sink::Stdout => unreachable!(),
+        }
+        derived.finish().unwrap();
+        assert_eq!(
+            std::fs::metadata(dir.path().join("derived.csv"))
+                .unwrap()
+                .len(),
+            (blocks * block.len()) as u64
+        );
+        std::fs::remove_file(dir.path().join("derived.csv")).unwrap();
         assert!(!dest.exists());
         o.finish().unwrap();
         let got = std::fs::read(&dest).unwrap();

@@ -145,7 +145,11 @@ impl CampaignManifest {
         if hit.is_empty() {
             return Err(ReviewError::UnknownSheet(which.to_string()));
         }
-        crate::report::output::write_file(&dir.join(MANIFEST_FILE), &self.to_json()?)?;
+        crate::report::output::write_file_with(
+            &dir.join(MANIFEST_FILE),
+            &self.to_json()?,
+            crate::report::output::Durability::Durable,
+        )?;
         Ok(hit)
     }
 }

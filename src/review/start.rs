@@ -27,6 +27,7 @@ use super::{By, ReviewError};
 use crate::findings::{self, Config, Finding};
 use crate::model::key::{Key, Keyed};
 use crate::model::*;
+use crate::report::output::Durability;
 use crate::resolve::{Access, Identity, Resolver};
 
 /// Options of `review start`.
@@ -631,7 +632,11 @@ pub fn start(
         usage_period: cx.usage_period.clone(),
         sheets,
     };
-    crate::report::output::write_file(&out_dir.join(MANIFEST_FILE), &manifest.to_json()?)?;
+    crate::report::output::write_file_with(
+        &out_dir.join(MANIFEST_FILE),
+        &manifest.to_json()?,
+        Durability::Durable,
+    )?;
     stage.commit(final_dir)?;
     Ok(StartSummary {
         manifest,
@@ -746,7 +751,7 @@ impl Spill {
         let plain = std::fs::read(&keys_path).map_err(ReviewError::io(&keys_path))?;
         let packed = zstd::bulk::compress(&plain, 3).map_err(ReviewError::io(keys))?;
         drop(plain);
-        crate::report::output::write_file(keys, &packed)?;
+        crate::report::output::write_file_with(keys, &packed, Durability::Durable)?;
         std::fs::remove_file(&keys_path).map_err(ReviewError::io(&keys_path))?;
         Ok(())
     }
