@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
+use super::buffers::Buffers;
 pub use super::csv::write_csv_fields;
 use super::output::{Output, OutputError};
 use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
@@ -92,13 +93,14 @@ pub fn write_access_filtered(
     stats.bytes += header.len() as u64;
     let mut first_json = true;
     let mut done = 0u64;
+    let buffers = Buffers::new(CHUNK * 256);
     let format_batch = |batch: &[Identity]| -> Vec<(Vec<u8>, u64)> {
         batch
             .par_chunks(CHUNK)
             .map_init(
                 || (Access::default(), RowBuf::for_columns(columns)),
                 |(access, rb), chunk| {
-                    let mut bytes = Vec::with_capacity(chunk.len() * 256);
+                    let mut bytes = buffers.take();
                     let mut rows = 0u64;
                     for &id in chunk {
                         r.resolve(id, access);
@@ -112,6 +114,7 @@ pub fn write_access_filtered(
     let mut write_batch = |parts: Vec<(Vec<u8>, u64)>| -> Result<(), OutputError> {
         for (bytes, rows) in parts {
             if bytes.is_empty() {
+                buffers.give(bytes);
                 continue;
             }
             if format == RowFormat::Json {
@@ -125,6 +128,7 @@ pub fn write_access_filtered(
                 stats.bytes += bytes.len() as u64;
             }
             stats.rows += rows;
+            buffers.give(bytes);
         }
         Ok(())
     };

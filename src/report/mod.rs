@@ -1,6 +1,7 @@
 //! What users see: the access export, summaries, explanations, and where they are written.
 
 pub mod access;
+pub mod buffers;
 pub mod csv;
 pub mod diff;
 pub mod escalation;
