@@ -147,11 +147,16 @@ fn index_of<T, I: Copy>(
 impl Tenant {
     /// Rebuilds [`Index`] from the tables.
     pub fn reindex(&mut self) {
+        // Users and groups are most of the work: built on two cores.
+        let (user, group) = rayon::join(
+            || index_of(&self.users, |e| e.id, UserId::from_idx),
+            || index_of(&self.groups, |e| e.id, GroupId::from_idx),
+        );
         self.index = Index {
             env: index_of(&self.environments, |e| e.id, EnvId::from_idx),
             pop: index_of(&self.populations, |e| e.id, PopId::from_idx),
-            user: index_of(&self.users, |e| e.id, UserId::from_idx),
-            group: index_of(&self.groups, |e| e.id, GroupId::from_idx),
+            user,
+            group,
             role: index_of(&self.roles, |e| e.id, RoleId::from_idx),
             app: index_of(&self.applications, |e| e.id, AppId::from_idx),
             resource: index_of(&self.resources, |e| e.id, ResourceId::from_idx),

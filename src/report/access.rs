@@ -40,7 +40,12 @@ pub struct ExportStats {
 }
 
 const CHUNK: usize = 1024;
+/// Chunks per Parquet batch (one row group each: large enough to compress well).
 const BATCH: usize = 64;
+/// Chunks per CSV or JSON batch: two batches are in memory at a time (one written while the next
+/// is formatted), so a smaller one touches less memory; 16 kept both cores busy at 200,000 users,
+/// where 64 cost 20 MB more and about 5% more time.
+const TEXT_BATCH: usize = 16;
 
 /// Writes the access export of every identity to `out`. `progress(done, total)` is called after
 /// each batch.
@@ -135,7 +140,7 @@ pub fn write_access_filtered(
     // Batch k is written while batch k+1 is resolved and formatted: the writes (and the copy
     // into the page cache) overlap the formatting instead of leaving the cores idle.
     let mut pending: Option<Vec<(Vec<u8>, u64)>> = None;
-    for batch in ids.chunks(CHUNK * BATCH) {
+    for batch in ids.chunks(CHUNK * TEXT_BATCH) {
         let (written, next) = rayon::join(
             || pending.take().map_or(Ok(()), &mut write_batch),
             || format_batch(batch),

@@ -1,8 +1,6 @@
 //! How identities, groups and roles are named in paths and columns: one place, so that the
 //! access export, explain, findings, usage and reviews name things the same way.
 
-use std::fmt::Write as _;
-
 use super::{Identity, RoleEnt};
 use crate::model::*;
 
@@ -48,13 +46,17 @@ pub fn identity_label(t: &Tenant, id: Identity, out: &mut String) {
         Identity::Gateway(_) => "gateway",
     };
     let shown = if name.is_empty() { pid } else { name };
-    let _ = write!(out, "{kind}:{shown}");
+    // `push_str`, not `write!`: these labels are built for every row of the access export.
+    for part in [kind, ":", shown] {
+        out.push_str(part);
+    }
 }
 
 /// Appends ` -> group:A -> group:B ...` for a chain of groups.
 pub fn push_group_chain(t: &Tenant, chain: &[GroupId], out: &mut String) {
     for &g in chain {
-        let _ = write!(out, " -> group:{}", t.group_label(g));
+        out.push_str(" -> group:");
+        out.push_str(t.group_label(g));
     }
 }
 
@@ -65,13 +67,16 @@ pub fn role_label(t: &Tenant, e: &RoleEnt, out: &mut String) {
         .map(|r| t.roles[r.idx()].name)
         .filter(|n| !n.is_empty())
         .unwrap_or(e.role_id);
-    let _ = write!(
-        out,
-        " -> role:{} @ {}:{}",
+    for part in [
+        " -> role:",
         t.s(name),
+        " @ ",
         t.scope_kind_str(e.scope.kind),
-        t.scope_name(e.scope)
-    );
+        ":",
+        t.scope_name(e.scope),
+    ] {
+        out.push_str(part);
+    }
 }
 
 /// `direct` and/or source group ids, sorted, `;`-separated.

@@ -2,8 +2,6 @@
 //! row says, built once here and written by `report` as CSV, JSON, Parquet or a table, and
 //! compared by `diff`.
 
-use std::fmt::Write as _;
-
 use super::filter::AccessFilter;
 use super::labels::{identity_columns, identity_label, push_group_chain, role_label, role_sources};
 use super::{Access, Identity, Resolver, Via};
@@ -119,7 +117,8 @@ impl RowBuilder {
                 }
             }
             if !self.skip_path {
-                let _ = write!(path, " -> application:{}", t.s(app.name));
+                path.push_str(" -> application:");
+                path.push_str(t.s(app.name));
             }
             let row = AccessRow {
                 entitlement_type: "APPLICATION",
@@ -207,12 +206,9 @@ impl RowBuilder {
             };
             if !self.skip_path {
                 identity_label(t, id, &mut path);
-                let _ = write!(
-                    path,
-                    " -> scope:{} @ RESOURCE:{}",
-                    t.s(shown),
-                    t.s(res_name)
-                );
+                for part in [" -> scope:", t.s(shown), " @ RESOURCE:", t.s(res_name)] {
+                    path.push_str(part);
+                }
             }
             let row = AccessRow {
                 entitlement_type: "SCOPE",

@@ -658,49 +658,83 @@ pub fn decode_tenant<'a, E: Send>(
         roles: bound(counts.roles),
     };
     use SectionKind as K;
-    let (strings, rest) = rayon::join(
-        || one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
-        || -> Result<Tenant, E> {
-            let mut t = Tenant::default();
-            one(K::Meta, fetch, fault, |r| {
-                decode_meta(r, counts, &b, &mut t)
-            })?;
-            t.environments = one(K::Environments, fetch, fault, |r| {
-                decode_environments(r, counts, &b)
-            })?;
-            t.populations = one(K::Populations, fetch, fault, |r| {
-                decode_populations(r, counts, &b)
-            })?;
-            t.users = one(K::Users, fetch, fault, |r| decode_users(r, counts, &b))?;
-            t.groups = one(K::Groups, fetch, fault, |r| decode_groups(r, counts, &b))?;
-            t.memberships = one(K::Memberships, fetch, fault, |r| {
-                decode_memberships(r, counts, &b)
-            })?;
-            t.nestings = one(K::Nestings, fetch, fault, |r| {
-                decode_nestings(r, counts, &b)
-            })?;
-            t.roles = one(K::Roles, fetch, fault, |r| decode_roles(r, counts, &b))?;
-            t.assignments = one(K::Assignments, fetch, fault, |r| {
-                decode_assignments(r, counts, &b)
-            })?;
-            t.applications = one(K::Applications, fetch, fault, |r| {
-                decode_applications(r, counts, &b)
-            })?;
-            t.resources = one(K::Resources, fetch, fault, |r| {
-                decode_resources(r, counts, &b)
-            })?;
-            t.scopes = one(K::Scopes, fetch, fault, |r| decode_scopes(r, counts, &b))?;
-            t.grants = one(K::Grants, fetch, fault, |r| decode_grants(r, counts, &b))?;
-            t.gateways = one(K::Gateways, fetch, fault, |r| {
-                decode_gateways(r, counts, &b)
-            })?;
-            t.usage = one(K::Usage, fetch, fault, |r| decode_usage(r, counts, &b))?;
-            Ok(t)
+    // The four largest sections (strings, users, usage, memberships) are decoded in parallel;
+    // the small ones go with memberships.
+    let ((strings, users), (usage, rest)) = rayon::join(
+        || {
+            rayon::join(
+                || one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
+                || one(K::Users, fetch, fault, |r| decode_users(r, counts, &b)),
+            )
+        },
+        || {
+            rayon::join(
+                || one(K::Usage, fetch, fault, |r| decode_usage(r, counts, &b)),
+                // An error says whether its section comes before `users` in the file.
+                || -> Result<Tenant, (bool, E)> {
+                    let mut t = Tenant::default();
+                    let before_users = |e| (true, e);
+                    one(K::Meta, fetch, fault, |r| {
+                        decode_meta(r, counts, &b, &mut t)
+                    })
+                    .map_err(before_users)?;
+                    t.environments = one(K::Environments, fetch, fault, |r| {
+                        decode_environments(r, counts, &b)
+                    })
+                    .map_err(before_users)?;
+                    t.populations = one(K::Populations, fetch, fault, |r| {
+                        decode_populations(r, counts, &b)
+                    })
+                    .map_err(before_users)?;
+                    let after_users = |e| (false, e);
+                    t.groups = one(K::Groups, fetch, fault, |r| decode_groups(r, counts, &b))
+                        .map_err(after_users)?;
+                    t.memberships = one(K::Memberships, fetch, fault, |r| {
+                        decode_memberships(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    t.nestings = one(K::Nestings, fetch, fault, |r| {
+                        decode_nestings(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    t.roles = one(K::Roles, fetch, fault, |r| decode_roles(r, counts, &b))
+                        .map_err(after_users)?;
+                    t.assignments = one(K::Assignments, fetch, fault, |r| {
+                        decode_assignments(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    t.applications = one(K::Applications, fetch, fault, |r| {
+                        decode_applications(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    t.resources = one(K::Resources, fetch, fault, |r| {
+                        decode_resources(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    t.scopes = one(K::Scopes, fetch, fault, |r| decode_scopes(r, counts, &b))
+                        .map_err(after_users)?;
+                    t.grants = one(K::Grants, fetch, fault, |r| decode_grants(r, counts, &b))
+                        .map_err(after_users)?;
+                    t.gateways = one(K::Gateways, fetch, fault, |r| {
+                        decode_gateways(r, counts, &b)
+                    })
+                    .map_err(after_users)?;
+                    Ok(t)
+                },
+            )
         },
     );
-    // Report the first section in file order when both halves fail.
+    // Report the first section in file order when several fail: strings, meta .. populations,
+    // users, groups .. gateways, usage.
     let strings = strings?;
-    let mut t = rest?;
+    let rest = match rest {
+        Err((true, e)) => return Err(e),
+        rest => rest,
+    };
+    let users = users?;
+    let mut t = rest.map_err(|(_, e)| e)?;
+    t.users = users;
+    t.usage = usage?;
     t.strings = strings;
     Ok(t)
 }
