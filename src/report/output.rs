@@ -59,9 +59,9 @@ enum Sink {
 /// Bytes written between two early writebacks.
 const WRITEBACK_EVERY: u64 = 32 << 20;
 
-/// Early writeback of a large output: a thread syncs the temporary's data every
-/// [`WRITEBACK_EVERY`] bytes while the rest is still being computed, so the sync that must
-/// precede the rename (an atomic replace is only atomic for data already on disk) finds little
+/// Early writeback of a large [`Durability::Durable`] output: a thread syncs the temporary's data
+/// every [`WRITEBACK_EVERY`] bytes while the rest is still being computed, so the sync that must
+/// precede the rename (a replace survives a power cut only for data already on disk) finds little
 /// left to write. The disk works while the cores format, instead of after them.
 struct Writeback {
     /// Handed to the thread when it starts.
