@@ -74,13 +74,14 @@ pub fn write_rows_columns<'a>(
             let mut n = 0u64;
             let mut rows = rows.peekable();
             let mut batch: Vec<PathRow> = Vec::with_capacity(BATCH);
+            let buffers = super::buffers::Buffers::new(CHUNK * 256);
             while rows.peek().is_some() {
                 batch.clear();
                 batch.extend(rows.by_ref().take(BATCH));
                 let parts: Vec<Vec<u8>> = batch
                     .par_chunks(CHUNK)
                     .map_init(String::new, |path, chunk| {
-                        let mut buf = Vec::with_capacity(chunk.len() * 256);
+                        let mut buf = buffers.take();
                         let mut steps = itoa_buf();
                         for r in chunk {
                             path.clear();
@@ -91,8 +92,9 @@ pub fn write_rows_columns<'a>(
                         buf
                     })
                     .collect();
-                for p in &parts {
-                    out.write_all(p)?;
+                for p in parts {
+                    out.write_all(&p)?;
+                    buffers.give(p);
                 }
                 n += batch.len() as u64;
             }

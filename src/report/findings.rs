@@ -61,19 +61,21 @@ fn csv_batches<E>(
         Some(c) => sink(&c.header(FINDINGS_HEADER))?,
         None => sink(format!("{FINDINGS_HEADER}\r\n").as_bytes())?,
     }
+    let buffers = super::buffers::Buffers::new(CHUNK * 200);
     for batch in findings.chunks(CHUNK * BATCH) {
         let parts: Vec<Vec<u8>> = batch
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let mut buf = Vec::with_capacity(chunk.len() * 200);
+                let mut buf = buffers.take();
                 for f in chunk {
                     super::csv::write_record(&fields(f), columns, &mut buf);
                 }
                 buf
             })
             .collect();
-        for p in &parts {
-            sink(p)?;
+        for p in parts {
+            sink(&p)?;
+            buffers.give(p);
         }
     }
     Ok(())
