@@ -2,9 +2,9 @@
 //!
 //! Identities are taken in export order ([`Resolver::identities_in_order`]), cut into chunks,
 //! resolved and formatted in parallel (one reusable [`Access`] and row buffer per worker), and the
-//! formatted chunks are written in order. Only one batch of chunks is in memory at a time, so the
-//! export of a tenant of any size runs in bounded memory, and the bytes do not depend on the
-//! number of threads.
+//! formatted chunks are written in order. Two batches of chunks are in memory at a time (one
+//! written while the next is formatted), so the export of a tenant of any size runs in bounded
+//! memory, and the bytes do not depend on the number of threads.
 
 use std::fmt::Write as _;
 

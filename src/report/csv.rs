@@ -29,8 +29,8 @@ pub fn write_csv_fields(fields: &[&str], out: &mut Vec<u8>) {
 /// Why not `memchr`: most fields are ids and short names (5-40 bytes), where the two calls a
 /// four-byte search takes cost more than the scan. Here 8 bytes are tested per step as one
 /// `u64` (SWAR): first "is any byte below `-` (0x2D)?", which all four are and which UUIDs,
-/// hex and lower-case names never trip; only a word that does is tested for the four exactly.
-/// Bytes of 0x80 and above (UTF-8 beyond ASCII) never match, so no character is cut apart.
+/// hex ids and e-mail usernames never trip (a space does); only a word that does is tested for
+/// the four exactly. Bytes of 0x80 and above (UTF-8 beyond ASCII) never match, so no character is cut apart.
 #[inline]
 pub fn needs_quotes(b: &[u8]) -> bool {
     const LO: u64 = u64::from_ne_bytes([0x01; 8]);
