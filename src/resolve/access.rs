@@ -387,7 +387,7 @@ impl<'t> Resolver<'t> {
         use rayon::prelude::*;
         let t = self.t;
         let mut apps: Vec<AppId> = (0..t.applications.len()).map(AppId::from_idx).collect();
-        apps.sort_by(|a, b| str_cmp(t, t.applications[a.idx()].id, t.applications[b.idx()].id));
+        apps.sort_by_key(|a| (self.app_rank[a.idx()], *a));
         let mut gws: Vec<GatewayId> = (0..t.gateways.len()).map(GatewayId::from_idx).collect();
         gws.sort_by(|a, b| str_cmp(t, t.gateways[a.idx()].id, t.gateways[b.idx()].id));
         // Users are sorted by an integer key, the first 16 bytes of their id, read once per user

@@ -642,9 +642,9 @@ fn one<'a, T, E>(
 /// Decodes and checks every section; returns the tenant without its index.
 ///
 /// `fetch` returns a section's raw (decompressed) bytes; each is dropped as soon as its table is
-/// built, so at most one decompressed section per thread is alive. The string table (its
-/// decompression and the interner rebuild, one hash per string: the largest single cost of a
-/// load) runs beside all the other sections.
+/// built, so at most one decompressed section per thread is alive. The three largest sections
+/// (strings, users, usage) are decoded beside the rest, on all cores. When several sections are
+/// damaged, the error names the first in file order, whatever the scheduling.
 pub fn decode_tenant<'a, E: Send>(
     counts: &Counts,
     fetch: &(dyn Fn(SectionKind) -> Result<Cow<'a, [u8]>, E> + Sync),
@@ -658,83 +658,52 @@ pub fn decode_tenant<'a, E: Send>(
         roles: bound(counts.roles),
     };
     use SectionKind as K;
-    // The four largest sections (strings, users, usage, memberships) are decoded in parallel;
-    // the small ones go with memberships.
-    let ((strings, users), (usage, rest)) = rayon::join(
+    // `section!(Kind, decode_fn)`: one section through its table decoder.
+    macro_rules! section {
+        ($kind:ident, $decode:ident) => {
+            one(K::$kind, fetch, fault, |r| $decode(r, counts, &b))
+        };
+    }
+    // Meta, environments and populations: a few hundred bytes, decoded first on this thread.
+    let mut t = Tenant::default();
+    let head = (|| -> Result<(), E> {
+        one(K::Meta, fetch, fault, |r| {
+            decode_meta(r, counts, &b, &mut t)
+        })?;
+        t.environments = section!(Environments, decode_environments)?;
+        t.populations = section!(Populations, decode_populations)?;
+        Ok(())
+    })();
+    // Groups .. gateways, in file order, on the tenant (after the head: it is done by then).
+    let tail = |t: &mut Tenant| -> Result<(), E> {
+        t.groups = section!(Groups, decode_groups)?;
+        t.memberships = section!(Memberships, decode_memberships)?;
+        t.nestings = section!(Nestings, decode_nestings)?;
+        t.roles = section!(Roles, decode_roles)?;
+        t.assignments = section!(Assignments, decode_assignments)?;
+        t.applications = section!(Applications, decode_applications)?;
+        t.resources = section!(Resources, decode_resources)?;
+        t.scopes = section!(Scopes, decode_scopes)?;
+        t.grants = section!(Grants, decode_grants)?;
+        t.gateways = section!(Gateways, decode_gateways)?;
+        Ok(())
+    };
+    let ((strings, users), (tail, usage)) = rayon::join(
         || {
             rayon::join(
                 || one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
-                || one(K::Users, fetch, fault, |r| decode_users(r, counts, &b)),
+                || section!(Users, decode_users),
             )
         },
-        || {
-            rayon::join(
-                || one(K::Usage, fetch, fault, |r| decode_usage(r, counts, &b)),
-                // An error says whether its section comes before `users` in the file.
-                || -> Result<Tenant, (bool, E)> {
-                    let mut t = Tenant::default();
-                    let before_users = |e| (true, e);
-                    one(K::Meta, fetch, fault, |r| {
-                        decode_meta(r, counts, &b, &mut t)
-                    })
-                    .map_err(before_users)?;
-                    t.environments = one(K::Environments, fetch, fault, |r| {
-                        decode_environments(r, counts, &b)
-                    })
-                    .map_err(before_users)?;
-                    t.populations = one(K::Populations, fetch, fault, |r| {
-                        decode_populations(r, counts, &b)
-                    })
-                    .map_err(before_users)?;
-                    let after_users = |e| (false, e);
-                    t.groups = one(K::Groups, fetch, fault, |r| decode_groups(r, counts, &b))
-                        .map_err(after_users)?;
-                    t.memberships = one(K::Memberships, fetch, fault, |r| {
-                        decode_memberships(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    t.nestings = one(K::Nestings, fetch, fault, |r| {
-                        decode_nestings(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    t.roles = one(K::Roles, fetch, fault, |r| decode_roles(r, counts, &b))
-                        .map_err(after_users)?;
-                    t.assignments = one(K::Assignments, fetch, fault, |r| {
-                        decode_assignments(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    t.applications = one(K::Applications, fetch, fault, |r| {
-                        decode_applications(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    t.resources = one(K::Resources, fetch, fault, |r| {
-                        decode_resources(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    t.scopes = one(K::Scopes, fetch, fault, |r| decode_scopes(r, counts, &b))
-                        .map_err(after_users)?;
-                    t.grants = one(K::Grants, fetch, fault, |r| decode_grants(r, counts, &b))
-                        .map_err(after_users)?;
-                    t.gateways = one(K::Gateways, fetch, fault, |r| {
-                        decode_gateways(r, counts, &b)
-                    })
-                    .map_err(after_users)?;
-                    Ok(t)
-                },
-            )
-        },
+        || rayon::join(|| tail(&mut t), || section!(Usage, decode_usage)),
     );
-    // Report the first section in file order when several fail: strings, meta .. populations,
-    // users, groups .. gateways, usage.
+    // File order: strings, meta .. populations, users, groups .. gateways, usage.
     let strings = strings?;
-    let rest = match rest {
-        Err((true, e)) => return Err(e),
-        rest => rest,
-    };
+    head?;
     let users = users?;
-    let mut t = rest.map_err(|(_, e)| e)?;
-    t.users = users;
+    tail?;
     t.usage = usage?;
+    t.users = users;
     t.strings = strings;
     Ok(t)
 }

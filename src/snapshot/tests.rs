@@ -579,6 +579,26 @@ fn forged_out_of_range_ids_are_refused_with_the_section_name() {
     assert_eq!(load(&bad).unwrap_err().section(), Some("roles"));
 }
 
+/// Sections are decoded on several threads; when two are damaged, the error still names the one
+/// that comes first in the file, whichever thread fails first.
+#[test]
+fn of_two_damaged_sections_the_first_in_the_file_is_named() {
+    let (dir, _, bytes, t) = small_snapshot();
+    let bad = dir.path().join("forged.p1g");
+    let out_of_range = (t.users.len() as u32).to_le_bytes();
+    // `users` (decoded beside the strings) and `memberships` (with the small tables).
+    let forged = forge(&bytes, SectionKind::Memberships, |raw| {
+        raw[8..12].copy_from_slice(&out_of_range)
+    });
+    let forged = forge(&forged, SectionKind::Users, |raw| {
+        raw[8..12].copy_from_slice(&u32::MAX.to_le_bytes())
+    });
+    fs::write(&bad, forged).unwrap();
+    for _ in 0..20 {
+        assert_eq!(load(&bad).unwrap_err().section(), Some("users"));
+    }
+}
+
 #[test]
 fn foreign_files_are_named_as_such() {
     let dir = tempfile::tempdir().unwrap();
