@@ -32,7 +32,9 @@ pub fn read_export(dir: &Path) -> Result<Tenant, ReadError> {
     for (env, path) in &envs {
         l.entities(*env, path)?;
     }
-    l.t.reindex();
+    // Before relations, so that memberships are built with the final user numbers; rebuilds
+    // the index.
+    l.t.order_users_by_id();
     for (env, path) in &envs {
         l.relations(*env, path)?;
     }

@@ -171,6 +171,76 @@ impl Tenant {
         self.strings.resolve(sym)
     }
 
+    /// Every user, ordered by PingOne id (UTF-8 bytes; equal ids by table position).
+    ///
+    /// Defined once, here, because two layers must agree on it: it is the order of users in
+    /// every export, and the snapshot writer lays the string table out in it (users' strings
+    /// then sit in the arena in the order the exports read them).
+    ///
+    /// Users are sorted by an integer key, the first 16 bytes of their id, read once per user:
+    /// comparisons then touch the sorted array only, not the string arena. Ids that share 16
+    /// bytes fall back to the whole text; the key never contradicts it (a shorter id pads with
+    /// zeros, below any byte that follows).
+    pub fn users_by_id(&self) -> Vec<UserId> {
+        use rayon::prelude::*;
+        let prefix = |s: &str| {
+            let mut k = [0u8; 16];
+            let n = s.len().min(16);
+            k[..n].copy_from_slice(&s.as_bytes()[..n]);
+            u128::from_be_bytes(k)
+        };
+        let mut keyed: Vec<(u128, UserId)> = (0..self.users.len())
+            .into_par_iter()
+            .map(|i| (prefix(self.s(self.users[i].id)), UserId::from_idx(i)))
+            .collect();
+        keyed.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (x, y) = (self.users[a.1.idx()].id, self.users[b.1.idx()].id);
+                let text = if x == y {
+                    std::cmp::Ordering::Equal
+                } else {
+                    self.s(x).as_bytes().cmp(self.s(y).as_bytes())
+                };
+                text.then(a.1.cmp(&b.1))
+            })
+        });
+        keyed.into_iter().map(|(_, u)| u).collect()
+    }
+
+    /// Puts the users in [`Tenant::users_by_id`] order, the order every export visits them in:
+    /// a user's record and the resolver's per-user tables are then read front to back, and the
+    /// snapshot's string layout follows the table. Measured at 200,000 users: 0.34 s against
+    /// 0.26 s for the full access CSV to `/dev/null` (the string layout alone gave 0.48 against
+    /// 0.47 s on a busier machine).
+    ///
+    /// Nothing depends on this order for correctness (a snapshot written before it loads and
+    /// answers the same). The export reader calls it before it reads relations, so no
+    /// membership refers to a user yet; any that do are renumbered and sorted again. The index
+    /// is rebuilt.
+    pub fn order_users_by_id(&mut self) {
+        let order = self.users_by_id();
+        if order.iter().enumerate().all(|(i, u)| u.idx() == i) {
+            self.reindex();
+            return;
+        }
+        let mut new_of_old = vec![0u32; order.len()];
+        for (new, old) in order.iter().enumerate() {
+            new_of_old[old.idx()] = new as u32;
+        }
+        let mut old = std::mem::take(&mut self.users);
+        self.users = order
+            .iter()
+            .map(|u| std::mem::replace(&mut old[u.idx()], placeholder_user()))
+            .collect();
+        if !self.memberships.is_empty() {
+            for m in &mut self.memberships {
+                m.user = UserId::from_idx(new_of_old[m.user.idx()] as usize);
+            }
+            self.memberships.sort_by_key(|m| (m.user, m.group));
+        }
+        self.reindex();
+    }
+
     /// The capture time, or now when the export does not say.
     pub fn captured_at(&self) -> Ts {
         self.manifest.captured_at.unwrap_or_else(Ts::now)
@@ -400,5 +470,79 @@ impl Tenant {
     /// Is this application a worker (`type = WORKER`)?
     pub fn app_is_worker(&self, a: AppId) -> bool {
         self.app_kind(a) == AppKind::Worker
+    }
+}
+
+/// A user with no data, left behind while [`Tenant::order_users_by_id`] moves the real ones.
+fn placeholder_user() -> User {
+    User {
+        id: Sym::EMPTY,
+        username: Sym::EMPTY,
+        display_name: Sym::EMPTY,
+        env: EnvId::from_idx(0),
+        population: Sym::EMPTY,
+        enabled: false,
+        locked: false,
+        last_sign_on: None,
+        mfa_enabled: None,
+        created_at: None,
+        identity_provider: Sym::EMPTY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::builder::TenantBuilder;
+    use super::*;
+
+    /// Users end in id order; memberships follow their users, stay sorted, and the index
+    /// finds every user at its new place.
+    #[test]
+    fn ordering_users_by_id_moves_their_memberships_and_index() {
+        let mut t = TenantBuilder::new("org-1")
+            .env("env-a")
+            .user("u-3", "env-a")
+            .user("u-1", "env-a")
+            .user("u-2", "env-a")
+            .group("g-1", "env-a")
+            .group("g-2", "env-a")
+            .member("u-3", "g-1")
+            .member("u-1", "g-2")
+            .member("u-3", "g-2")
+            .build();
+        let before: Vec<(String, String)> = pairs(&t);
+        t.order_users_by_id();
+        let ids: Vec<&str> = t.users.iter().map(|u| t.s(u.id)).collect();
+        assert_eq!(ids, ["u-1", "u-2", "u-3"]);
+        assert_eq!(pairs(&t), before);
+        assert!(
+            t.memberships
+                .windows(2)
+                .all(|w| (w[0].user, w[0].group) < (w[1].user, w[1].group))
+        );
+        for (i, u) in t.users.iter().enumerate() {
+            assert_eq!(t.index.user[&u.id], UserId::from_idx(i));
+        }
+        // Already in order: nothing moves.
+        let again = t.clone();
+        t.order_users_by_id();
+        assert_eq!(t.users, again.users);
+        assert_eq!(t.memberships, again.memberships);
+    }
+
+    /// (user id, group id) of every membership, sorted.
+    fn pairs(t: &Tenant) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = t
+            .memberships
+            .iter()
+            .map(|m| {
+                (
+                    t.s(t.users[m.user.idx()].id).to_string(),
+                    t.s(t.groups[m.group.idx()].id).to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
     }
 }

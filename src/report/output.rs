@@ -219,8 +219,22 @@ impl Output {
         }
     }
 
+    /// Writes `bytes`. A large slice (a formatted chunk of rows, about 1 MB) goes straight to
+    /// the destination after what is buffered: `BufWriter` would copy any slice shorter than
+    /// its 1 MiB buffer first, 2.7% of an access export's CPU time at 200,000 users.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.buf.write_all(bytes).map_err(|e| self.err(e))?;
+        const DIRECT: usize = 64 << 10;
+        let written = if bytes.len() >= DIRECT {
+            let flushed = if self.buf.buffer().is_empty() {
+                Ok(())
+            } else {
+                self.buf.flush()
+            };
+            flushed.and_then(|()| self.buf.get_mut().write_all(bytes))
+        } else {
+            self.buf.write_all(bytes)
+        };
+        written.map_err(|e| self.err(e))?;
         if let Sink::File {
             writeback: Some(writeback),
             ..
@@ -254,8 +268,8 @@ impl Output {
                     None => Ok(()),
                 };
                 synced
+                    .and_then(|()| replace(tmp, &dest, durable))
                     .map_err(err)
-                    .and_then(|()| tmp.persist(&dest).map(|_| ()).map_err(|e| err(e.error)))
                     .map(|()| {
                         if durable {
                             sync_dir(&dest);
@@ -266,6 +280,38 @@ impl Output {
         self.finished = result.is_ok();
         result
     }
+}
+
+/// Puts the finished temporary `tmp` at `dest`, atomically: a reader of `dest` sees the old
+/// file or the new one, whole.
+///
+/// A derived report on Linux replacing a regular file is *exchanged* with it
+/// (`renameat2(RENAME_EXCHANGE)`), then the temporary name, now holding the old file, is
+/// removed. Why not a plain rename over `dest`: ext4 (`auto_da_alloc`, on by default) treats a
+/// rename over an existing file as a request to start writing the new file out, inside the
+/// rename call. Measured here for a 193 MB access export: the rename took 0.13-0.36 s; the
+/// exchange takes under a millisecond and removing the old file 0.08-0.13 s. A derived report
+/// is not synced anyway ([`Durability::Atomic`]); the kernel writes it back as any other file.
+/// A durable output is synced first, so it keeps the plain rename; so do a new destination,
+/// one that is not a regular file, and a file system without the exchange.
+fn replace(tmp: tempfile::NamedTempFile, dest: &Path, durable: bool) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if !durable
+        && std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_file())
+        && rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            tmp.path(),
+            rustix::fs::CWD,
+            dest,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .is_ok()
+    {
+        // `tmp`'s name now holds the old file: removing it is what the rename would have done.
+        return tmp.close();
+    }
+    let _ = durable;
+    tmp.persist(dest).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Makes a rename in `file`'s directory durable. Best effort: some file systems cannot open a
@@ -299,6 +345,58 @@ pub fn write_file_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Replacing keeps rename's meaning whichever way it is done: the name gets the new file,
+    /// other hard links keep the old one, a symbolic link is replaced (not followed), a
+    /// directory is refused, and no temporary is left behind.
+    #[test]
+    fn replacing_behaves_as_a_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let write = |dest: &Path, text: &[u8], durability| {
+            let mut o = Output::create_with(Some(dest), durability)?;
+            o.write_all(text)?;
+            o.finish()
+        };
+        let dest = dir.path().join("a.csv");
+        let other = dir.path().join("other");
+        std::fs::write(&dest, b"old").unwrap();
+        std::fs::hard_link(&dest, &other).unwrap();
+        for (round, durability) in [Durability::Atomic, Durability::Durable]
+            .into_iter()
+            .enumerate()
+        {
+            let text = format!("new {round}");
+            write(&dest, text.as_bytes(), durability).unwrap();
+            assert_eq!(std::fs::read(&dest).unwrap(), text.as_bytes());
+            assert_eq!(std::fs::read(&other).unwrap(), b"old");
+            assert_eq!(names(dir.path()), ["a.csv", "other"]);
+        }
+        // A symbolic link is replaced by the file; its target is untouched.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&other, &link).unwrap();
+            write(&link, b"via link", Durability::Atomic).unwrap();
+            assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+            assert_eq!(std::fs::read(&link).unwrap(), b"via link");
+            assert_eq!(std::fs::read(&other).unwrap(), b"old");
+        }
+        // A directory in the way is an error, and stays as it was.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("keep"), b"k").unwrap();
+        assert!(write(&sub, b"x", Durability::Atomic).is_err());
+        assert_eq!(names(&sub), ["keep"]);
+        assert!(names(dir.path()).iter().all(|n| !n.ends_with(".tmp")));
+    }
 
     #[test]
     fn file_appears_only_on_finish() {

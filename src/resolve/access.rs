@@ -384,32 +384,12 @@ impl<'t> Resolver<'t> {
     }
 
     fn sort_identities(&self) -> Vec<Identity> {
-        use rayon::prelude::*;
         let t = self.t;
         let mut apps: Vec<AppId> = (0..t.applications.len()).map(AppId::from_idx).collect();
         apps.sort_by_key(|a| (self.app_rank[a.idx()], *a));
         let mut gws: Vec<GatewayId> = (0..t.gateways.len()).map(GatewayId::from_idx).collect();
         gws.sort_by(|a, b| str_cmp(t, t.gateways[a.idx()].id, t.gateways[b.idx()].id));
-        // Users are sorted by an integer key, the first 16 bytes of their id, read once per user
-        // in table order: comparisons touch the sorted array only, not the string arena (a
-        // million random reads). Ids that share 16 bytes fall back to the whole text; the key
-        // never contradicts it (a shorter id pads with zeros, below any byte that follows).
-        let prefix = |s: &str| {
-            let mut k = [0u8; 16];
-            let n = s.len().min(16);
-            k[..n].copy_from_slice(&s.as_bytes()[..n]);
-            u128::from_be_bytes(k)
-        };
-        let mut keyed: Vec<(u128, UserId)> = (0..t.users.len())
-            .map(|i| (prefix(t.s(t.users[i].id)), UserId::from_idx(i)))
-            .collect();
-        keyed.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| {
-                let (x, y) = (t.users[a.1.idx()].id, t.users[b.1.idx()].id);
-                str_cmp(t, x, y).then(a.1.cmp(&b.1))
-            })
-        });
-        let users: Vec<UserId> = keyed.into_iter().map(|(_, u)| u).collect();
+        let users = t.users_by_id();
         let mut out = Vec::with_capacity(apps.len() + gws.len() + users.len());
         out.extend(apps.into_iter().map(Identity::Application));
         out.extend(gws.into_iter().map(Identity::Gateway));

@@ -29,6 +29,10 @@
 //!
 //! All bytes are in the bincode wire format via `wincode`, behind [`codec`] alone.
 //!
+//! The string table is stored in the order the exports read it (users' ids, usernames and
+//! display names first, users in id order; see [`layout`]): symbol numbers in a file are the
+//! writer's own, and equal tenants still give equal bytes.
+//!
 //! # Costs
 //!
 //! [`save`]: O(rows + string bytes) time, two copies of the encoded sections in memory (raw and
@@ -44,6 +48,7 @@
 mod codec;
 mod error;
 mod info;
+mod layout;
 mod sections;
 
 use std::borrow::Cow;
@@ -129,10 +134,12 @@ pub fn save(tenant: &Tenant, path: &Path) -> Result<SnapshotInfo, SnapshotError>
         section: kind.name().to_string(),
         detail,
     };
+    let layout = layout::StringLayout::of(tenant);
     let stored: Vec<Result<StoredSection, SnapshotError>> = SectionKind::ALL
         .par_iter()
         .map(|&kind| {
-            let raw = sections::encode_section(tenant, kind).map_err(|e| encode_err(kind, e))?;
+            let raw =
+                sections::encode_section(tenant, &layout, kind).map_err(|e| encode_err(kind, e))?;
             let compressed = if should_try_compressing(kind) {
                 Some(
                     zstd::bulk::compress(&raw, ZSTD_LEVEL)

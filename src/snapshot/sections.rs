@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::codec::*;
+use super::layout::StringLayout;
 use crate::model::usage::{ActorUsage, AppUse, Period};
 use crate::model::*;
 
@@ -234,6 +235,11 @@ fn col<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
 }
 
+/// A column of symbols, numbered as the layout stores them.
+fn syms<T>(rows: &[T], l: &StringLayout, f: impl Fn(&T) -> Sym) -> Vec<u32> {
+    rows.iter().map(|r| l.sym(f(r))).collect()
+}
+
 fn opt_ts(t: Option<Ts>) -> i64 {
     t.map_or(0, |t| t.0)
 }
@@ -243,12 +249,16 @@ fn bit(on: bool, b: u8) -> u8 {
 }
 
 /// CSR form of per-row lists.
-fn csr<T>(rows: &[T], list: impl Fn(&T) -> &[Sym]) -> Result<(Vec<u32>, Vec<u32>), String> {
+fn csr<T>(
+    rows: &[T],
+    l: &StringLayout,
+    list: impl Fn(&T) -> &[Sym],
+) -> Result<(Vec<u32>, Vec<u32>), String> {
     let mut offsets = Vec::with_capacity(rows.len() + 1);
     let mut targets = Vec::new();
     offsets.push(0u32);
     for r in rows {
-        targets.extend(list(r).iter().map(|s| s.0));
+        targets.extend(list(r).iter().map(|&s| l.sym(s)));
         let end = u32::try_from(targets.len())
             .map_err(|_| "more than 4 billion list entries".to_string())?;
         offsets.push(end);
@@ -257,10 +267,10 @@ fn csr<T>(rows: &[T], list: impl Fn(&T) -> &[Sym]) -> Result<(Vec<u32>, Vec<u32>
 }
 
 /// Encodes one section of `t`.
-pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> {
+pub fn encode_section(t: &Tenant, l: &StringLayout, kind: SectionKind) -> Result<Vec<u8>, String> {
     match kind {
         SectionKind::Strings => {
-            let (arena, ends) = t.strings.parts();
+            let (arena, ends) = l.parts();
             encode(&StringsWire {
                 arena: arena.to_string(),
                 ends: ends.to_vec(),
@@ -278,8 +288,8 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
                 );
             }
             encode(&MetaWire {
-                organization_id: t.organization.id.0,
-                organization_name: t.organization.name.0,
+                organization_id: l.sym(t.organization.id),
+                organization_name: l.sym(t.organization.name),
                 captured_at: m.captured_at.map(|t| t.0),
                 region: m.region.clone(),
                 collector_environment_id: m.collector_environment_id.clone(),
@@ -297,18 +307,18 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Environments => {
             let e = &t.environments;
             encode(&EnvironmentsWire {
-                id: col(e, |x| x.id.0),
-                name: col(e, |x| x.name.0),
-                kind: col(e, |x| x.kind.0),
-                region: col(e, |x| x.region.0),
-                organization: col(e, |x| x.organization.0),
+                id: syms(e, l, |x| x.id),
+                name: syms(e, l, |x| x.name),
+                kind: syms(e, l, |x| x.kind),
+                region: syms(e, l, |x| x.region),
+                organization: syms(e, l, |x| x.organization),
             })
         }
         SectionKind::Populations => {
             let p = &t.populations;
             encode(&PopulationsWire {
-                id: col(p, |x| x.id.0),
-                name: col(p, |x| x.name.0),
+                id: syms(p, l, |x| x.id),
+                name: syms(p, l, |x| x.name),
                 env: col(p, |x| x.env.0),
                 default: col(p, |x| x.default),
             })
@@ -316,12 +326,12 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Users => {
             let u = &t.users;
             encode(&UsersWire {
-                id: col(u, |x| x.id.0),
-                username: col(u, |x| x.username.0),
-                display_name: col(u, |x| x.display_name.0),
+                id: syms(u, l, |x| x.id),
+                username: syms(u, l, |x| x.username),
+                display_name: syms(u, l, |x| x.display_name),
                 env: col(u, |x| x.env.0),
-                population: col(u, |x| x.population.0),
-                identity_provider: col(u, |x| x.identity_provider.0),
+                population: syms(u, l, |x| x.population),
+                identity_provider: syms(u, l, |x| x.identity_provider),
                 flags: col(u, |x| {
                     bit(x.enabled, USER_ENABLED)
                         | bit(x.locked, USER_LOCKED)
@@ -337,11 +347,11 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Groups => {
             let g = &t.groups;
             encode(&GroupsWire {
-                id: col(g, |x| x.id.0),
-                name: col(g, |x| x.name.0),
+                id: syms(g, l, |x| x.id),
+                name: syms(g, l, |x| x.name),
                 env: col(g, |x| x.env.0),
-                population: col(g, |x| x.population.0),
-                user_filter: col(g, |x| x.user_filter.0),
+                population: syms(g, l, |x| x.population),
+                user_filter: syms(g, l, |x| x.user_filter),
             })
         }
         SectionKind::Memberships => {
@@ -349,7 +359,7 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
             encode(&MembershipsWire {
                 user: col(m, |x| x.user.0),
                 group: col(m, |x| x.group.0),
-                kind: col(m, |x| x.kind.0),
+                kind: syms(m, l, |x| x.kind),
             })
         }
         SectionKind::Nestings => {
@@ -361,12 +371,12 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         }
         SectionKind::Roles => {
             let r = &t.roles;
-            let (permission_offsets, permissions) = csr(r, |x| &x.permissions)?;
-            let (applicable_offsets, applicable_to) = csr(r, |x| &x.applicable_to)?;
-            let (assigned_by_offsets, can_be_assigned_by) = csr(r, |x| &x.can_be_assigned_by)?;
+            let (permission_offsets, permissions) = csr(r, l, |x| &x.permissions)?;
+            let (applicable_offsets, applicable_to) = csr(r, l, |x| &x.applicable_to)?;
+            let (assigned_by_offsets, can_be_assigned_by) = csr(r, l, |x| &x.can_be_assigned_by)?;
             encode(&RolesWire {
-                id: col(r, |x| x.id.0),
-                name: col(r, |x| x.name.0),
+                id: syms(r, l, |x| x.id),
+                name: syms(r, l, |x| x.name),
                 env: col(r, |x| x.env.map_or(0, |e| e.0)),
                 flags: col(r, |x| {
                     bit(x.builtin, ROLE_BUILTIN)
@@ -384,14 +394,14 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Assignments => {
             let a = &t.assignments;
             encode(&AssignmentsWire {
-                id: col(a, |x| x.id.0),
+                id: syms(a, l, |x| x.id),
                 subject_kind: col(a, |x| subject_code(x.subject.kind)),
-                subject_id: col(a, |x| x.subject.id.0),
-                role_id: col(a, |x| x.role_id.0),
+                subject_id: syms(a, l, |x| x.subject.id),
+                role_id: syms(a, l, |x| x.role_id),
                 role: col(a, |x| x.role.map_or(0, |r| r.0)),
-                scope_kind: col(a, |x| scope_code(x.scope.kind).0),
-                scope_kind_raw: col(a, |x| scope_code(x.scope.kind).1),
-                scope_id: col(a, |x| x.scope.id.0),
+                scope_kind: col(a, |x| scope_code(x.scope.kind, l).0),
+                scope_kind_raw: col(a, |x| scope_code(x.scope.kind, l).1),
+                scope_id: syms(a, l, |x| x.scope.id),
                 env: col(a, |x| x.env.0),
                 flags: col(a, |x| {
                     bit(x.role.is_some(), ASSIGNMENT_HAS_ROLE)
@@ -402,18 +412,18 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Applications => {
             let a = &t.applications;
             let empty: &[Sym] = &[];
-            let (group_rule_offsets, group_rule_groups) = csr(a, |x| {
+            let (group_rule_offsets, group_rule_groups) = csr(a, l, |x| {
                 x.access
                     .group
                     .as_ref()
                     .map_or(empty, |g| g.groups.as_slice())
             })?;
             encode(&ApplicationsWire {
-                id: col(a, |x| x.id.0),
-                name: col(a, |x| x.name.0),
+                id: syms(a, l, |x| x.id),
+                name: syms(a, l, |x| x.name),
                 env: col(a, |x| x.env.0),
-                kind: col(a, |x| x.kind.0),
-                protocol: col(a, |x| x.protocol.0),
+                kind: syms(a, l, |x| x.kind),
+                protocol: syms(a, l, |x| x.protocol),
                 flags: col(a, |x| {
                     bit(x.enabled, APP_ENABLED)
                         | bit(x.access.admin_users_only, APP_ADMIN_USERS_ONLY)
@@ -423,18 +433,18 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
                         )
                         | bit(x.access.group.is_some(), APP_HAS_GROUP_RULE)
                 }),
-                unknown_role_type: col(a, |x| x.access.unknown_role_type.map_or(0, |s| s.0)),
+                unknown_role_type: col(a, |x| x.access.unknown_role_type.map_or(0, |s| l.sym(s))),
                 group_rule_kind: col(a, |x| {
                     x.access
                         .group
                         .as_ref()
-                        .map_or(0, |g| group_rule_code(g.kind).0)
+                        .map_or(0, |g| group_rule_code(g.kind, l).0)
                 }),
                 group_rule_raw: col(a, |x| {
                     x.access
                         .group
                         .as_ref()
-                        .map_or(0, |g| group_rule_code(g.kind).1)
+                        .map_or(0, |g| group_rule_code(g.kind, l).1)
                 }),
                 group_rule_offsets,
                 group_rule_groups,
@@ -443,27 +453,27 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Resources => {
             let r = &t.resources;
             encode(&ResourcesWire {
-                id: col(r, |x| x.id.0),
-                name: col(r, |x| x.name.0),
-                kind: col(r, |x| x.kind.0),
+                id: syms(r, l, |x| x.id),
+                name: syms(r, l, |x| x.name),
+                kind: syms(r, l, |x| x.kind),
                 env: col(r, |x| x.env.0),
             })
         }
         SectionKind::Scopes => {
             let s = &t.scopes;
             encode(&ScopesWire {
-                id: col(s, |x| x.id.0),
-                name: col(s, |x| x.name.0),
-                resource: col(s, |x| x.resource.0),
+                id: syms(s, l, |x| x.id),
+                name: syms(s, l, |x| x.name),
+                resource: syms(s, l, |x| x.resource),
             })
         }
         SectionKind::Grants => {
             let g = &t.grants;
-            let (scope_offsets, scopes) = csr(g, |x| &x.scopes)?;
+            let (scope_offsets, scopes) = csr(g, l, |x| &x.scopes)?;
             encode(&GrantsWire {
-                id: col(g, |x| x.id.0),
-                application: col(g, |x| x.application.0),
-                resource: col(g, |x| x.resource.0),
+                id: syms(g, l, |x| x.id),
+                application: syms(g, l, |x| x.application),
+                resource: syms(g, l, |x| x.resource),
                 scope_offsets,
                 scopes,
             })
@@ -471,28 +481,34 @@ pub fn encode_section(t: &Tenant, kind: SectionKind) -> Result<Vec<u8>, String> 
         SectionKind::Gateways => {
             let g = &t.gateways;
             encode(&GatewaysWire {
-                id: col(g, |x| x.id.0),
-                name: col(g, |x| x.name.0),
+                id: syms(g, l, |x| x.id),
+                name: syms(g, l, |x| x.name),
                 env: col(g, |x| x.env.0),
-                kind: col(g, |x| x.kind.0),
+                kind: syms(g, l, |x| x.kind),
                 enabled: col(g, |x| x.enabled),
             })
         }
         SectionKind::Usage => {
             let u = &t.usage;
+            // The ledger is kept sorted by symbol for its binary searches; the layout numbers
+            // symbols anew, so the rows are sorted again by their new numbers.
+            let mut actors: Vec<&ActorUsage> = u.actors.iter().collect();
+            actors.sort_unstable_by_key(|a| l.sym(a.id));
+            let mut uses: Vec<&AppUse> = u.app_uses.iter().collect();
+            uses.sort_unstable_by_key(|a| (l.sym(a.user), l.sym(a.app)));
             encode(&UsageWire {
                 covered_from: col(&u.covered, |p| p.from.0),
                 covered_to: col(&u.covered, |p| p.to.0),
-                actor_id: col(&u.actors, |a| a.id.0),
-                actor_flags: col(&u.actors, |a| {
+                actor_id: syms(&actors, l, |a| a.id),
+                actor_flags: col(&actors, |a| {
                     bit(a.last_activity.is_some(), ACTOR_HAS_LAST_ACTIVITY)
                         | bit(a.last_admin_action.is_some(), ACTOR_HAS_LAST_ADMIN_ACTION)
                 }),
-                actor_last_activity: col(&u.actors, |a| opt_ts(a.last_activity)),
-                actor_last_admin_action: col(&u.actors, |a| opt_ts(a.last_admin_action)),
-                app_use_user: col(&u.app_uses, |a| a.user.0),
-                app_use_app: col(&u.app_uses, |a| a.app.0),
-                app_use_last: col(&u.app_uses, |a| a.last.0),
+                actor_last_activity: col(&actors, |a| opt_ts(a.last_activity)),
+                actor_last_admin_action: col(&actors, |a| opt_ts(a.last_admin_action)),
+                app_use_user: syms(&uses, l, |a| a.user),
+                app_use_app: syms(&uses, l, |a| a.app),
+                app_use_last: col(&uses, |a| a.last.0),
                 high_water: u.high_water.map(|t| t.0),
                 events_seen: u.events_seen,
             })
@@ -509,22 +525,22 @@ fn subject_code(k: SubjectKind) -> u8 {
     }
 }
 
-fn scope_code(k: ScopeKind) -> (u8, u32) {
+fn scope_code(k: ScopeKind, l: &StringLayout) -> (u8, u32) {
     match k {
         ScopeKind::Organization => (0, 0),
         ScopeKind::Environment => (1, 0),
         ScopeKind::Population => (2, 0),
         ScopeKind::Application => (3, 0),
         ScopeKind::Group => (4, 0),
-        ScopeKind::Unknown(s) => (SCOPE_UNKNOWN, s.0),
+        ScopeKind::Unknown(s) => (SCOPE_UNKNOWN, l.sym(s)),
     }
 }
 
-fn group_rule_code(k: GroupRuleKind) -> (u8, u32) {
+fn group_rule_code(k: GroupRuleKind, l: &StringLayout) -> (u8, u32) {
     match k {
         GroupRuleKind::AnyGroup => (0, 0),
         GroupRuleKind::AllGroups => (1, 0),
-        GroupRuleKind::Unknown(s) => (GROUP_RULE_UNKNOWN, s.0),
+        GroupRuleKind::Unknown(s) => (GROUP_RULE_UNKNOWN, l.sym(s)),
     }
 }
 
@@ -1340,6 +1356,20 @@ fn decode_usage(bytes: &[u8], counts: &Counts, b: &Bounds) -> Result<UsageLedger
     check_syms("actor_id", &w.actor_id, b)?;
     check_syms("app_use_user", &w.app_use_user, b)?;
     check_syms("app_use_app", &w.app_use_app, b)?;
+    // The ledger's lookups are binary searches: rows out of order would make them miss.
+    if let Some(i) = w.actor_id.windows(2).position(|p| p[0] >= p[1]) {
+        return Err(format!(
+            "column `actor_id` row {}: not in ascending order",
+            i + 1
+        ));
+    }
+    if let Some(i) = (1..nu).find(|&i| {
+        (w.app_use_user[i - 1], w.app_use_app[i - 1]) >= (w.app_use_user[i], w.app_use_app[i])
+    }) {
+        return Err(format!(
+            "columns `app_use_user`, `app_use_app` row {i}: not in ascending order"
+        ));
+    }
     check_flags("actor_flags", &w.actor_flags, ACTOR_ALL)?;
     let f = &w.actor_flags;
     check_absent_zero("actor_last_activity", &w.actor_last_activity, |i| {

@@ -8,6 +8,7 @@ mod errors;
 mod escalation;
 mod findings;
 mod ingest;
+mod layout;
 mod mutations;
 mod opengraph;
 mod oracle;
