@@ -30,7 +30,7 @@
 //! All bytes are in the bincode wire format via `wincode`, behind [`codec`] alone.
 //!
 //! The string table is stored in the order the exports read it (users' ids, usernames and
-//! display names first, users in id order; see [`layout`]): symbol numbers in a file are the
+//! display names first, users in id order; see `layout.rs`): symbol numbers in a file are the
 //! writer's own, and equal tenants still give equal bytes.
 //!
 //! # Costs
