@@ -661,10 +661,14 @@ fn one<'a, T, E>(
 /// built, so at most one decompressed section per thread is alive. The three largest sections
 /// (strings, users, usage) are decoded beside the rest, on all cores. When several sections are
 /// damaged, the error names the first in file order, whatever the scheduling.
+///
+/// `arena`: the string arena when the reader put it in a buffer of its own (see `load`); the
+/// strings section then holds everything but the arena's bytes.
 pub fn decode_tenant<'a, E: Send>(
     counts: &Counts,
     fetch: &(dyn Fn(SectionKind) -> Result<Cow<'a, [u8]>, E> + Sync),
     fault: &(dyn Fn(SectionKind, Fault) -> E + Sync),
+    arena: Option<Vec<u8>>,
 ) -> Result<Tenant, E> {
     let b = Bounds {
         strings: bound(counts.strings),
@@ -707,7 +711,12 @@ pub fn decode_tenant<'a, E: Send>(
     let ((strings, users), (tail, usage)) = rayon::join(
         || {
             rayon::join(
-                || one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
+                || match arena {
+                    None => one(K::Strings, fetch, fault, |r| decode_strings(r, counts)),
+                    Some(arena) => one(K::Strings, fetch, fault, |r| {
+                        decode_strings_apart(r, arena, counts)
+                    }),
+                },
                 || section!(Users, decode_users),
             )
         },
@@ -730,11 +739,28 @@ fn bound(n: u64) -> u32 {
 }
 
 fn decode_strings(bytes: &[u8], counts: &Counts) -> Result<Interner, Fault> {
-    let w: StringsWire = decode(bytes)?;
+    from_wire(decode(bytes)?, counts)
+}
+
+fn from_wire(w: StringsWire, counts: &Counts) -> Result<Interner, Fault> {
     rows(counts.strings, &[("ends", w.ends.len())])?;
     Interner::from_parts(w.arena, w.ends).ok_or_else(|| {
         "the string table is invalid (offsets out of order, not on character boundaries, or a string twice)".to_string()
     })
+}
+
+/// The strings section without its arena's bytes (the arena's length, then the end offsets),
+/// and the arena read apart: the same checks as [`decode_strings`], with no copy of the arena.
+fn decode_strings_apart(bytes: &[u8], arena: Vec<u8>, counts: &Counts) -> Result<Interner, Fault> {
+    let (len, ends) = bytes
+        .split_first_chunk::<8>()
+        .ok_or("the string table is cut short")?;
+    if u64::from_le_bytes(*len) != arena.len() as u64 {
+        return Err("the string arena does not have its recorded length".into());
+    }
+    let ends: Vec<u32> = decode(ends)?;
+    let arena = String::from_utf8(arena).map_err(|e| format!("the string arena: {e}"))?;
+    from_wire(StringsWire { arena, ends }, counts)
 }
 
 fn decode_meta(bytes: &[u8], counts: &Counts, b: &Bounds, t: &mut Tenant) -> Result<(), Fault> {

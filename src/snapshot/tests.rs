@@ -544,6 +544,71 @@ fn truncation_at_every_offset_is_a_clean_error() {
     }
 }
 
+/// `load` reads the string arena into a buffer of its own; the result is the tenant `decode`
+/// gets from the whole file, and the arena is exactly the strings section's.
+#[test]
+fn the_arena_read_apart_gives_the_same_tenant() {
+    let (_dir, path, bytes, t) = small_snapshot();
+    let Apart { rest, arena } = read_apart(&path)
+        .unwrap()
+        .expect("a snapshot we wrote reads apart");
+    assert_eq!(rest.len() + arena.len(), bytes.len());
+    let whole = decode(bytes, &path).unwrap();
+    let (whole_arena, whole_ends) = whole.strings.parts();
+    assert_eq!(arena, whole_arena.as_bytes());
+    let apart = load(&path).unwrap();
+    assert_eq!(apart.strings.parts(), (whole_arena, whole_ends));
+    assert_same_tenant(&whole, &apart);
+    assert_same_tenant(&t, &apart);
+}
+
+/// Files that cannot be read apart (cut short, foreign, another first section) are read whole,
+/// and the error is the one reading them whole gives.
+#[test]
+fn files_that_cannot_be_read_apart_are_read_whole() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let bad = dir.path().join("bad.p1g");
+    for cut in [
+        0,
+        10,
+        PREFIX_LEN,
+        PREFIX_LEN + 40,
+        bytes.len() / 2,
+        bytes.len() - 1,
+    ] {
+        fs::write(&bad, &bytes[..cut]).unwrap();
+        assert!(read_apart(&bad).unwrap().is_none(), "cut at {cut}");
+        let (a, b) = (
+            load(&bad).unwrap_err(),
+            decode(bytes[..cut].to_vec(), &bad).unwrap_err(),
+        );
+        assert_eq!(a.to_string(), b.to_string(), "cut at {cut}");
+    }
+    fs::write(
+        &bad,
+        b"not a snapshot at all, but long enough to hold a prefix",
+    )
+    .unwrap();
+    assert!(read_apart(&bad).unwrap().is_none());
+    assert!(matches!(load(&bad), Err(SnapshotError::Foreign { .. })));
+}
+
+/// A forged arena that is not UTF-8 (checksums fixed) is refused by name, not a panic.
+#[test]
+fn a_forged_arena_that_is_not_utf8_is_refused() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let bad = dir.path().join("forged.p1g");
+    let forged = forge(&bytes, SectionKind::Strings, |raw| {
+        // The arena starts after its 8-byte length; its first string is the empty one, so its
+        // first byte belongs to the second string.
+        raw[8] = 0xFF;
+    });
+    fs::write(&bad, forged).unwrap();
+    assert!(read_apart(&bad).unwrap().is_some());
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.section(), Some("strings"), "{err}");
+}
+
 #[test]
 fn every_single_byte_flip_is_detected() {
     let (dir, _, bytes, _) = small_snapshot();
@@ -554,6 +619,12 @@ fn every_single_byte_flip_is_detected() {
         b[i] ^= rng.random_range(1..=255u8);
         fs::write(&bad, &b).unwrap();
         let err = load(&bad).expect_err("a flipped byte must not load");
+        // Reading the arena apart or the file whole, the same error.
+        assert_eq!(
+            err.to_string(),
+            decode(b.clone(), &bad).unwrap_err().to_string(),
+            "byte {i}"
+        );
         // Flips in the magic make a foreign file; anywhere else the file is damaged.
         match &err {
             SnapshotError::Foreign { .. } => assert!(i < MAGIC.len(), "byte {i}: {err}"),
