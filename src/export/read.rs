@@ -21,7 +21,7 @@ pub fn read_export(dir: &Path) -> Result<Tenant, ReadError> {
     let mut l = Loader {
         dir: dir.to_path_buf(),
         t: Tenant::default(),
-        seen_activities: FxHashSet::default(),
+        seen_activities: ActivityIds::default(),
         activities: Vec::new(),
     };
     l.manifest()?;
@@ -52,8 +52,47 @@ pub fn read_export(dir: &Path) -> Result<Tenant, ReadError> {
 struct Loader {
     dir: PathBuf,
     t: Tenant,
-    seen_activities: FxHashSet<Sym>,
+    /// Ids of the activities read so far, to drop repeats. Not interned: nothing keeps them.
+    seen_activities: ActivityIds,
     activities: Vec<Activity>,
+}
+
+/// A set of activity ids: PingOne's (lowercase UUIDs) as 16 bytes, any other as its text.
+#[derive(Default)]
+struct ActivityIds {
+    uuids: FxHashSet<u128>,
+    other: FxHashSet<Box<str>>,
+}
+
+impl ActivityIds {
+    /// Adds `id`; false when it was already there.
+    fn insert(&mut self, id: &str) -> bool {
+        match uuid_bits(id) {
+            Some(bits) => self.uuids.insert(bits),
+            None => self.other.insert(id.into()),
+        }
+    }
+}
+
+/// The 128 bits of a UUID in canonical lowercase text (`8-4-4-4-12` hex digits); `None` for any
+/// other text, so that two different ids never share a key.
+fn uuid_bits(id: &str) -> Option<u128> {
+    let b = id.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut bits = 0u128;
+    for (i, &c) in b.iter().enumerate() {
+        let nibble = match (i, c) {
+            (8 | 13 | 18 | 23, b'-') => continue,
+            (8 | 13 | 18 | 23, _) => return None,
+            (_, b'0'..=b'9') => c - b'0',
+            (_, b'a'..=b'f') => c - b'a' + 10,
+            _ => return None,
+        };
+        bits = bits << 4 | u128::from(nibble);
+    }
+    Some(bits)
 }
 
 fn opt<'a>(s: &'a Option<Str<'_>>) -> &'a str {
@@ -579,8 +618,7 @@ impl Loader {
             lines::read_blocks(&path, |ls, first| {
                 for p in lines::parse_lines::<ActivityRec>(&path, first, ls, ACTIVITY_KNOWN)? {
                     let r = &p.rec;
-                    let id = self.sym(&r.id);
-                    if !self.seen_activities.insert(id) {
+                    if !self.seen_activities.insert(&r.id) {
                         // Overlapping collection windows repeat events: deduplicate by id.
                         continue;
                     }
@@ -594,7 +632,6 @@ impl Loader {
                         )?;
                     let actors = r.actors.as_ref();
                     let a = Activity {
-                        id,
                         recorded_at,
                         action: self.sym(opt(&r.action.kind)),
                         actor_user: self.sym(actors.map_or("", |a| opt_id(&a.user))),
@@ -879,4 +916,38 @@ fn expect_parent(
         line,
         message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Repeats are found whatever the id's shape, and two different ids never collide: a UUID
+    /// in capitals or without hyphens is another id, kept as text.
+    #[test]
+    fn activity_ids_drop_repeats_and_only_repeats() {
+        let uuid = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+        assert_eq!(
+            uuid_bits(uuid),
+            Some(0x0a1b2c3d_4e5f_6789_abcd_ef0123456789)
+        );
+        for other in [
+            "0A1B2C3D-4E5F-6789-ABCD-EF0123456789",
+            "0a1b2c3d4e5f6789abcdef0123456789",
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678g",
+            "0a1b2c3d+4e5f-6789-abcd-ef0123456789",
+            "evt-1",
+            "",
+        ] {
+            assert_eq!(uuid_bits(other), None, "{other}");
+        }
+        let mut seen = ActivityIds::default();
+        for id in [uuid, "0A1B2C3D-4E5F-6789-ABCD-EF0123456789", "evt-1", ""] {
+            assert!(seen.insert(id), "first {id:?}");
+        }
+        for id in [uuid, "0A1B2C3D-4E5F-6789-ABCD-EF0123456789", "evt-1", ""] {
+            assert!(!seen.insert(id), "repeat {id:?}");
+        }
+        assert!(seen.insert("0a1b2c3d-4e5f-6789-abcd-ef0123456788"));
+    }
 }

@@ -100,9 +100,7 @@ fn with_activities(mut t: Tenant, window: (Ts, Ts), events: &[Ev]) -> Tenant {
     t.manifest.activities = Some(window);
     let acts: Vec<Activity> = events
         .iter()
-        .enumerate()
-        .map(|(i, (at, action, user, client))| Activity {
-            id: t.strings.intern(&format!("act-{i}")),
+        .map(|(at, action, user, client)| Activity {
             recorded_at: *at,
             action: t.strings.intern(action),
             actor_user: if user.is_empty() {

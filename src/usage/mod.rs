@@ -154,7 +154,6 @@ mod carry_tests {
 
     fn ledger_with(t: &mut Tenant, actor: &str, action: &str, at: &str, window: (&str, &str)) {
         let a = Activity {
-            id: t.strings.intern(&format!("{actor}-{at}")),
             recorded_at: Ts::parse(at).unwrap(),
             action: t.strings.intern(action),
             actor_user: t.strings.intern(actor),
