@@ -759,7 +759,8 @@ fn decode_strings_apart(bytes: &[u8], arena: Vec<u8>, counts: &Counts) -> Result
         return Err("the string arena does not have its recorded length".into());
     }
     let ends: Vec<u32> = decode(ends)?;
-    let arena = String::from_utf8(arena).map_err(|e| format!("the string arena: {e}"))?;
+    // The same message as the codec's for a `String` (the whole-file path): `Utf8Error`'s.
+    let arena = String::from_utf8(arena).map_err(|e| e.utf8_error().to_string())?;
     from_wire(StringsWire { arena, ends }, counts)
 }
 

@@ -607,6 +607,9 @@ fn a_forged_arena_that_is_not_utf8_is_refused() {
     assert!(read_apart(&bad).unwrap().is_some());
     let err = load(&bad).unwrap_err();
     assert_eq!(err.section(), Some("strings"), "{err}");
+    // Read apart or whole, the same message (found by the `snapshot` fuzz target).
+    let whole = decode(fs::read(&bad).unwrap(), &bad).unwrap_err();
+    assert_eq!(err.to_string(), whole.to_string());
 }
 
 #[test]
