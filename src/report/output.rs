@@ -54,6 +54,12 @@ enum Sink {
         writeback: Option<Writeback>,
     },
     Stdout,
+    /// An existing destination that is not a regular file (`/dev/null`, a FIFO, a terminal):
+    /// written in place. Replacing it by a rename would put a regular file where the device or
+    /// pipe was (as root, `-o /dev/null` would replace the system's `/dev/null`).
+    Device {
+        dest: PathBuf,
+    },
 }
 
 /// Bytes written between two early writebacks.
@@ -154,6 +160,25 @@ impl Output {
                 _dir_regs: Vec::new(),
                 finished: false,
             }),
+            Some(dest) if std::fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                let file =
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(dest)
+                        .map_err(|source| OutputError::Io {
+                            path: dest.to_path_buf(),
+                            source,
+                        })?;
+                Ok(Output {
+                    sink: Sink::Device {
+                        dest: dest.to_path_buf(),
+                    },
+                    buf: BufWriter::with_capacity(1 << 20, Box::new(file)),
+                    created_dirs: Vec::new(),
+                    _dir_regs: Vec::new(),
+                    finished: false,
+                })
+            }
             Some(dest) => {
                 let dir = dest
                     .parent()
@@ -204,14 +229,14 @@ impl Output {
     /// The destination's name for messages.
     pub fn name(&self) -> String {
         match &self.sink {
-            Sink::File { dest, .. } => dest.display().to_string(),
+            Sink::File { dest, .. } | Sink::Device { dest } => dest.display().to_string(),
             Sink::Stdout => "standard output".into(),
         }
     }
 
     fn err(&self, source: io::Error) -> OutputError {
         match &self.sink {
-            Sink::File { dest, .. } => OutputError::Io {
+            Sink::File { dest, .. } | Sink::Device { dest } => OutputError::Io {
                 path: dest.clone(),
                 source,
             },
@@ -251,7 +276,7 @@ impl Output {
         self.buf.flush().map_err(|e| self.err(e))?;
         // `persist` takes the temporary by value: move the sink out.
         let result = match std::mem::replace(&mut self.sink, Sink::Stdout) {
-            Sink::Stdout => Ok(()),
+            Sink::Stdout | Sink::Device { .. } => Ok(()),
             Sink::File {
                 tmp,
                 dest,
@@ -398,6 +423,33 @@ mod tests {
         assert!(names(dir.path()).iter().all(|n| !n.ends_with(".tmp")));
     }
 
+    /// A destination that exists and is not a regular file is written in place: `-o /dev/null`
+    /// must leave `/dev/null` a device (as root, a rename over it replaced the system's).
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        let mut o = Output::create(Some(null)).unwrap();
+        o.write_all(&[b'x'; 100 << 10]).unwrap();
+        assert_eq!(o.name(), "/dev/null");
+        o.finish().unwrap();
+        assert!(
+            std::fs::metadata(null)
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        assert!(
+            !std::fs::read_dir("/dev").unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".p1graph-")),
+            "no temporary beside the device"
+        );
+    }
+
     #[test]
     fn file_appears_only_on_finish() {
         let dir = tempfile::tempdir().unwrap();
@@ -440,7 +492,7 @@ mod tests {
                 writeback.as_ref().is_some_and(|w| w.thread.is_some()),
                 "started"
             ),
-            Sink::Stdout => unreachable!(),
+            Sink::Stdout | Sink::Device { .. } => unreachable!(),
         }
         let mut derived = Output::create(Some(&dir.path().join("derived.csv"))).unwrap();
         for _ in 0..blocks {
@@ -448,7 +500,7 @@ mod tests {
         }
         match &derived.sink {
             Sink::File { writeback, .. } => assert!(writeback.is_none(), "no sync thread"),
-            Sink::Stdout => unreachable!(),
+            Sink::Stdout | Sink::Device { .. } => unreachable!(),
         }
         derived.finish().unwrap();
         assert_eq!(
