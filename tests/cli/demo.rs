@@ -3,24 +3,10 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
+use crate::support::run;
 
 fn demo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("p1graph")
-        .unwrap()
-        .env("COLUMNS", "120")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 fn demo_arg() -> String {

@@ -8,21 +8,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
+/// Runs `p1graph`, which must succeed; its standard output.
 fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("p1graph")
-        .unwrap()
-        .env("COLUMNS", "120")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let (code, out, err) = crate::support::run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
 }
 
 /// Every file under `dir`, by relative path, except `skip`.

@@ -5,6 +5,22 @@ pub mod mock_pingone;
 
 use std::path::{Path, PathBuf};
 
+/// Runs `p1graph` with `args` (tables at `COLUMNS=120`); returns the exit code,
+/// standard output and standard error.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("p1graph")
+        .unwrap()
+        .env("COLUMNS", "120")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// Copies a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
