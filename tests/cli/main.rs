@@ -4,6 +4,7 @@ mod architecture;
 mod attack_oracle;
 mod coverage;
 mod demo;
+mod duckdb_oracle;
 mod errors;
 mod escalation;
 mod findings;
