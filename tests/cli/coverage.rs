@@ -9,20 +9,10 @@ use crate::support::{copy_dir, observed_demo};
 const PROD: &str = "409b05a7-ecd9-567d-a431-435d62902eb4";
 const SANDBOX: &str = "0264e7e7-5ac8-5ac5-87df-603dc385a343";
 
-/// Runs p1graph; returns (exit code, stdout, stderr).
+/// Runs p1graph with `args` then `input`; returns (exit code, stdout, stderr).
 fn run(args: &[&str], input: &Path) -> (i32, String, String) {
-    let out = Command::cargo_bin("p1graph")
-        .unwrap()
-        .env("COLUMNS", "120")
-        .args(args)
-        .arg(input)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let input = input.to_str().unwrap();
+    crate::support::run(&[args, &[input]].concat())
 }
 
 /// (rule, entitlement_id) of every finding.
