@@ -89,8 +89,6 @@ def load_tenant(con, export):
 
 _ADMIN_ROLES = "('Organization Admin', 'Environment Admin', 'Identity Data Admin', 'Client Application Developer')"
 
-KEY_COLUMNS = "identity_type, identity_id, environment_id, entitlement_type, entitlement_id, scope_type, scope_id"
-
 # M1 once per group (a recursive closure over the nesting edges; UNION ends on cycles), joined to
 # the memberships; M2/M3 role rows; M6 application rows (group rule, role rule, open); M7 scopes.
 KEY_QUERY = f"""
