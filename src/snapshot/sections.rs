@@ -758,9 +758,11 @@ fn decode_strings_apart(bytes: &[u8], arena: Vec<u8>, counts: &Counts) -> Result
     if u64::from_le_bytes(*len) != arena.len() as u64 {
         return Err("the string arena does not have its recorded length".into());
     }
-    let ends: Vec<u32> = decode(ends)?;
-    // The same message as the codec's for a `String` (the whole-file path): `Utf8Error`'s.
+    // The whole-file path's codec reads the arena before the offsets, so the arena is judged
+    // first here too, with the codec's message for a `String` (`Utf8Error`'s): both paths give
+    // the same error for any damage.
     let arena = String::from_utf8(arena).map_err(|e| e.utf8_error().to_string())?;
+    let ends: Vec<u32> = decode(ends)?;
     from_wire(StringsWire { arena, ends }, counts)
 }
 

@@ -610,6 +610,20 @@ fn a_forged_arena_that_is_not_utf8_is_refused() {
     // Read apart or whole, the same message (found by the `snapshot` fuzz target).
     let whole = decode(fs::read(&bad).unwrap(), &bad).unwrap_err();
     assert_eq!(err.to_string(), whole.to_string());
+
+    // And with the end offsets' length forged too: the arena is judged first on both paths, as
+    // the codec reads the arena before the offsets (found by the fuzz target, second run).
+    let forged = forge(&bytes, SectionKind::Strings, |raw| {
+        raw[8] = 0xFF;
+        let arena_len = u64::from_le_bytes(raw[..8].try_into().unwrap()) as usize;
+        raw[8 + arena_len..16 + arena_len].copy_from_slice(&u64::MAX.to_le_bytes());
+    });
+    fs::write(&bad, forged).unwrap();
+    assert!(read_apart(&bad).unwrap().is_some());
+    let err = load(&bad).unwrap_err();
+    let whole = decode(fs::read(&bad).unwrap(), &bad).unwrap_err();
+    assert_eq!(err.to_string(), whole.to_string());
+    assert!(err.to_string().contains("utf-8"), "{err}");
 }
 
 #[test]
