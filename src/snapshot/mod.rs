@@ -620,7 +620,11 @@ fn read_apart(path: &Path) -> Result<Option<Apart>, SnapshotError> {
         return Ok(None);
     }
     let arena_len = u64::from_le_bytes(bytes[bytes.len() - 8..].try_into().expect("8 bytes"));
-    if arena_len > strings.stored_len - 16 {
+    // Both lengths are the file's word: the arena must also fit in what is left of the file,
+    // so that a forged length never sizes an allocation (found by the `snapshot` fuzz target).
+    if arena_len > strings.stored_len - 16
+        || arena_len > file_len.saturating_sub(bytes.len() as u64)
+    {
         return Ok(None);
     }
     let mut arena = Vec::new();

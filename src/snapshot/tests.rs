@@ -626,6 +626,39 @@ fn a_forged_arena_that_is_not_utf8_is_refused() {
     assert!(err.to_string().contains("utf-8"), "{err}");
 }
 
+/// A header that claims a string arena far larger than the file is not read apart (no buffer is
+/// sized by the claim: under the fuzzer's allocator, a claim of exabytes aborted); reading it
+/// whole gives the error.
+#[test]
+fn a_claimed_arena_larger_than_the_file_is_read_whole() {
+    let (dir, _, bytes, _) = small_snapshot();
+    let frame = parse_frame(&bytes, Path::new("x")).unwrap();
+    let mut header = frame.header.clone();
+    let claimed: u64 = 1 << 40;
+    header.sections[0].stored_len = claimed + 16;
+    let hb = codec::encode(&header).unwrap();
+    let old: Prefix = codec::decode(&bytes[..PREFIX_BODY_LEN]).unwrap();
+    let old_header_len = old.header_len as usize;
+    assert_eq!(hb.len(), old_header_len, "fixed-width header fields");
+    let prefix = Prefix {
+        header_crc: crc32fast::hash(&hb),
+        ..old
+    };
+    let mut out = codec::encode(&prefix).unwrap();
+    let c = crc32fast::hash(&out);
+    out.extend_from_slice(&c.to_le_bytes());
+    out.extend_from_slice(&hb);
+    let body = &bytes[PREFIX_LEN + old_header_len..];
+    out.extend_from_slice(&claimed.to_le_bytes());
+    out.extend_from_slice(&body[8..]);
+    assert_eq!(out.len(), bytes.len());
+    let bad = dir.path().join("claims.p1g");
+    fs::write(&bad, &out).unwrap();
+    assert!(read_apart(&bad).unwrap().is_none());
+    let err = load(&bad).unwrap_err();
+    assert_eq!(err.to_string(), decode(out, &bad).unwrap_err().to_string());
+}
+
 #[test]
 fn every_single_byte_flip_is_detected() {
     let (dir, _, bytes, _) = small_snapshot();
