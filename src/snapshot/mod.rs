@@ -463,18 +463,8 @@ fn parse_frame_apart<'a>(
     Ok(Frame { header, stored })
 }
 
-/// Checks a section's CRC-32.
-#[cfg(test)]
-fn check_crc(
-    path: &Path,
-    kind: SectionKind,
-    s: &SectionWire,
-    stored: &[u8],
-) -> Result<(), SnapshotError> {
-    check_crc_apart(path, kind, s, stored, None)
-}
-
-/// [`check_crc`] of a section whose bytes `arena` were read apart, after its first 8 bytes.
+/// Checks a section's CRC-32: of `stored`, or, when the section's arena was read apart
+/// ([`read_apart`]), of its first 8 bytes, the `arena`, then the rest.
 fn check_crc_apart(
     path: &Path,
     kind: SectionKind,
@@ -555,7 +545,7 @@ fn section_bytes<'a>(
     s: &SectionWire,
     stored: &'a [u8],
 ) -> Result<Cow<'a, [u8]>, SnapshotError> {
-    check_crc(path, kind, s, stored)?;
+    check_crc_apart(path, kind, s, stored, None)?;
     unpack(path, kind, s, stored)
 }
 
