@@ -16,18 +16,19 @@ import glob
 import os
 
 
-def _files(export, name):
-    """Every environment's `name` collection, `.jsonl` or `.jsonl.zst`, as a DuckDB list."""
+def _files(export, stem):
+    """The files `stem.jsonl` or `stem.jsonl.zst` (a glob under `export`), as a DuckDB list."""
     found = []
-    for pattern in (f"environments/*/{name}.jsonl", f"environments/*/{name}.jsonl.zst"):
-        found += sorted(glob.glob(os.path.join(export, pattern)))
+    for ext in (".jsonl", ".jsonl.zst"):
+        found += sorted(glob.glob(os.path.join(export, stem + ext)))
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in found) + "]", bool(found)
 
 
-def _read(export, name, columns):
-    """`read_json` of a collection with only `columns` (the rest of each object is ignored) and
-    the file name, whose directory is the environment (as p1graph's reader takes it)."""
-    files, any_file = _files(export, name)
+def _read(export, name, columns, stem=None):
+    """`read_json` of every environment's collection `name` (or of the files `stem`) with only
+    `columns` (the rest of each object is ignored) and the file name, whose directory is the
+    environment (as p1graph's reader takes it)."""
+    files, any_file = _files(export, stem or f"environments/*/{name}")
     if not any_file:
         # Collected nowhere: no rows, with the same columns.
         nulls = ", ".join(f"NULL::{v} AS \"{k}\"" for k, v in columns.items())
@@ -52,13 +53,10 @@ def load_tenant(con, export):
     con.execute(f"""CREATE TABLE nestings AS SELECT DISTINCT parent.id AS child, item.id AS parent
         FROM {r('group_parents', _WRAPPED)}
         WHERE parent.id IN (SELECT id FROM groups) AND item.id IN (SELECT id FROM groups)""")
-    roles = os.path.join(export, "roles.jsonl")
-    if not os.path.exists(roles):
-        roles += ".zst"
-    # Built-in roles are those of `GET /roles` that are not CUSTOM (M6.2).
+    # Built-in roles are those of `GET /roles` that are not CUSTOM (M6.2); not collected, none.
+    top = {"id": "VARCHAR", "name": "VARCHAR", "type": "VARCHAR"}
     con.execute(f"""CREATE TABLE roles AS SELECT id, name, type IS DISTINCT FROM 'CUSTOM' AS builtin
-        FROM read_json('{roles}', format='newline_delimited',
-                       columns={{'id': 'VARCHAR', 'name': 'VARCHAR', 'type': 'VARCHAR'}})""")
+        FROM {_read(export, 'roles', top, stem='roles')}""")
     access_control = (
         'STRUCT(role STRUCT(type VARCHAR), "group" STRUCT(type VARCHAR, groups STRUCT(id VARCHAR)[]))'
     )
