@@ -521,7 +521,19 @@ fn unpack<'a>(
             ));
         }
     }
-    // Allocate fallibly: the length comes from the file.
+    // The length comes from the file (its frame repeats it): before it sizes an allocation, it
+    // must be one these bytes can hold. A zstd block yields at most 128 KiB and takes at least
+    // its 3-byte header, so no valid frame decompresses to more than this (found while reviewing
+    // the arena's own bound in `read_apart`).
+    let most = (stored.len() as u64 / 3 + 1).saturating_mul(128 << 10);
+    if s.raw_len > most {
+        return Err(corrupt(format!(
+            "it claims {} bytes, more than {} compressed bytes can hold",
+            s.raw_len,
+            stored.len()
+        )));
+    }
+    // Allocate fallibly all the same: the bound can still exceed the memory at hand.
     let mut out: Vec<u8> = Vec::new();
     out.try_reserve_exact(raw_len)
         .map_err(|_| corrupt(format!("cannot allocate {raw_len} bytes")))?;

@@ -659,6 +659,39 @@ fn a_claimed_arena_larger_than_the_file_is_read_whole() {
     assert_eq!(err.to_string(), decode(out, &bad).unwrap_err().to_string());
 }
 
+/// A zstd section whose header and frame both claim more than its bytes could ever decompress
+/// to is refused before any buffer is sized by the claim (without the bound, 1 TiB was asked of
+/// the allocator and the error was "cannot allocate").
+#[test]
+fn a_claimed_raw_length_beyond_what_zstd_can_yield_is_refused() {
+    let claimed: u64 = 1 << 40;
+    // A frame header: magic, descriptor (single segment, 8-byte content size), the size, then
+    // one last RLE block of 128 KiB.
+    let mut stored = vec![0x28, 0xB5, 0x2F, 0xFD, 0xE0];
+    stored.extend_from_slice(&claimed.to_le_bytes());
+    let block: u32 = 1 | (1 << 1) | ((128 << 10) << 3);
+    stored.extend_from_slice(&block.to_le_bytes()[..3]);
+    stored.push(b'x');
+    assert!(matches!(
+        zstd::zstd_safe::get_frame_content_size(&stored),
+        Ok(Some(n)) if n == claimed
+    ));
+    let s = SectionWire {
+        kind: SectionKind::Users.code(),
+        compression: 1,
+        crc: crc32fast::hash(&stored),
+        offset: 0,
+        stored_len: stored.len() as u64,
+        raw_len: claimed,
+    };
+    let err = unpack(Path::new("x.p1g"), SectionKind::Users, &s, &stored).unwrap_err();
+    assert_eq!(err.section(), Some("users"), "{err}");
+    assert!(
+        err.to_string().contains("compressed bytes can hold"),
+        "{err}"
+    );
+}
+
 #[test]
 fn every_single_byte_flip_is_detected() {
     let (dir, _, bytes, _) = small_snapshot();
