@@ -42,6 +42,11 @@ impl InputError {
 
 /// Loads an export directory or a snapshot.
 pub fn load(path: &Path) -> Result<Tenant, InputError> {
+    load_with(path, crate::snapshot::Sections::All)
+}
+
+/// [`load`], decoding only `sections` of a snapshot (an export directory is read whole).
+pub fn load_with(path: &Path, sections: crate::snapshot::Sections) -> Result<Tenant, InputError> {
     if path.is_dir() {
         return Ok(crate::export::read_export(path)?);
     }
@@ -49,7 +54,7 @@ pub fn load(path: &Path) -> Result<Tenant, InputError> {
         return Err(InputError::Missing(path.to_path_buf()));
     }
     if crate::snapshot::is_snapshot(path) {
-        return Ok(crate::snapshot::load(path)?);
+        return Ok(crate::snapshot::load_with(path, sections)?);
     }
     Err(InputError::Unrecognised(path.to_path_buf()))
 }

@@ -1,7 +1,7 @@
 //! `p1graph access`: the effective-access export, whole or narrowed to what a person asks
 //! ("who has Organization Admin?", "who can sign on to Payroll?", "what can Ana do?").
 
-use super::{Globals, load_input, progress};
+use super::{Globals, load_input_with, progress};
 use crate::Error;
 use crate::report::Output;
 use crate::report::access::{
@@ -50,8 +50,17 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     if format == Format::Parquet {
         super::parquet_checks(a.export.out.as_deref(), ACCESS_TABLE, columns.as_ref())?;
     }
-    let t = load_input(&a.export.input, g)?;
+    let started = std::time::Instant::now();
+    // The access rows never read the usage ledger (access model M1-M7).
+    let t = load_input_with(&a.export.input, g, crate::snapshot::Sections::WithoutUsage)?;
+    let loaded = started.elapsed();
     let r = Resolver::new(&t);
+    tracing::debug!(
+        load_ms = loaded.as_secs_f64() * 1e3,
+        resolver_ms = (started.elapsed() - loaded).as_secs_f64() * 1e3,
+        "input loaded, resolver built"
+    );
+    let phase = std::time::Instant::now();
     let identity = a
         .identity
         .as_deref()
@@ -107,7 +116,14 @@ pub fn run(a: Args, g: &Globals) -> Result<u8, Error> {
     };
     pb.finish_and_clear();
     let name = out.name();
+    let written = phase.elapsed();
     out.finish()?;
+    tracing::debug!(
+        export_ms = written.as_secs_f64() * 1e3,
+        finish_ms = (phase.elapsed() - written).as_secs_f64() * 1e3,
+        rows = stats.rows,
+        "access export written"
+    );
     if a.export.out.is_some() && !g.quiet {
         eprintln!(
             "wrote {} rows for {} identities to {name}",

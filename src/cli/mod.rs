@@ -346,8 +346,17 @@ pub fn parquet_checks(
 
 /// Loads `--input` with a spinner, and reports tolerated input problems on standard error.
 pub fn load_input(path: &Path, g: &Globals) -> Result<Tenant, Error> {
+    load_input_with(path, g, crate::snapshot::Sections::All)
+}
+
+/// [`load_input`], decoding only `sections` of a snapshot.
+pub fn load_input_with(
+    path: &Path,
+    g: &Globals,
+    sections: crate::snapshot::Sections,
+) -> Result<Tenant, Error> {
     let spinner = progress::spinner(g, &format!("reading {}", path.display()));
-    let t = crate::input::load(path)?;
+    let t = crate::input::load_with(path, sections)?;
     spinner.finish_and_clear();
     if !g.quiet {
         print_warnings(&t);

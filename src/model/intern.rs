@@ -145,6 +145,8 @@ impl Interner {
         (&self.arena, &self.ends)
     }
 
+    // Inlined: the exports resolve several symbols per row, millions of times.
+    #[inline]
     fn slice<'a>(arena: &'a str, ends: &[u32], i: u32) -> &'a str {
         let i = i as usize;
         let start = if i == 0 { 0 } else { ends[i - 1] as usize };
@@ -187,6 +189,7 @@ impl Interner {
     }
 
     /// The text of a symbol. Panics only on a symbol from another interner (a programming error).
+    #[inline]
     pub fn resolve(&self, sym: Sym) -> &str {
         Self::slice(&self.arena, &self.ends, sym.0)
     }

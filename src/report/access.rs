@@ -111,6 +111,7 @@ pub fn write_access_filtered(
                         r.resolve(id, access);
                         rows += rb.rows_filtered(r, access, filter, format, &mut bytes);
                     }
+                    buffers.filled(bytes.len());
                     (bytes, rows)
                 },
             )
@@ -251,13 +252,16 @@ pub struct RowBuf {
 /// Positions of `sources` and `path` in [`ACCESS_HEADER`].
 const SOURCES_COLUMN: usize = 12;
 const PATH_COLUMN: usize = 13;
+/// Positions of `identity_name`, `entitlement_name` and `scope_name`.
+const NAME_COLUMNS: [usize; 3] = [2, 7, 10];
 
 impl RowBuf {
     /// A row formatter for `columns` (all when `None`): columns left out are not computed.
     pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
         let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
         RowBuf {
-            rows: RowBuilder::skipping(!wants(PATH_COLUMN), !wants(SOURCES_COLUMN)),
+            rows: RowBuilder::skipping(!wants(PATH_COLUMN), !wants(SOURCES_COLUMN))
+                .skipping_names(NAME_COLUMNS.iter().all(|&i| !wants(i))),
             columns: columns.cloned(),
         }
     }

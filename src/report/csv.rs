@@ -4,24 +4,39 @@
 
 /// Appends one CSV record of arbitrary fields.
 pub fn write_csv_fields(fields: &[&str], out: &mut Vec<u8>) {
+    reserve_record(fields.iter().copied(), out);
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        if needs_quotes(f.as_bytes()) {
-            out.push(b'"');
-            for b in f.bytes() {
-                if b == b'"' {
-                    out.push(b'"');
-                }
-                out.push(b);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(f.as_bytes());
-        }
+        write_field(f, out);
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// Makes room for a record of `fields` unquoted, at once: the field copies then never grow the
+/// buffer one by one.
+#[inline]
+fn reserve_record<'a>(fields: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) {
+    let (n, bytes) = fields.fold((0, 0), |(n, b), f| (n + 1, b + f.len()));
+    out.reserve(bytes + n + 2);
+}
+
+/// Appends one field, quoted when it must be.
+#[inline]
+fn write_field(f: &str, out: &mut Vec<u8>) {
+    if needs_quotes(f.as_bytes()) {
+        out.push(b'"');
+        for b in f.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(f.as_bytes());
+    }
 }
 
 /// Whether a field holds `,`, `"`, LF or CR, the bytes RFC 4180 quotes.
@@ -112,23 +127,17 @@ impl Columns {
         out
     }
 
-    /// Appends the selected `fields` as one CSV record.
+    /// Appends the selected `fields` as one CSV record (a position past `fields` is empty).
     pub fn write(&self, fields: &[&str], out: &mut Vec<u8>) {
-        let mut picked: [&str; 16] = [""; 16];
-        let n = self.0.len().min(16);
-        for (k, &i) in self.0.iter().take(n).enumerate() {
-            picked[k] = fields.get(i).copied().unwrap_or("");
+        let field = |i: usize| fields.get(i).copied().unwrap_or("");
+        reserve_record(self.0.iter().map(|&i| field(i)), out);
+        for (k, &i) in self.0.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            write_field(field(i), out);
         }
-        if self.0.len() <= 16 {
-            write_csv_fields(&picked[..n], out);
-        } else {
-            let v: Vec<&str> = self
-                .0
-                .iter()
-                .map(|&i| fields.get(i).copied().unwrap_or(""))
-                .collect();
-            write_csv_fields(&v, out);
-        }
+        out.extend_from_slice(b"\r\n");
     }
 }
 

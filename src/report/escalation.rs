@@ -89,6 +89,7 @@ pub fn write_rows_columns<'a>(
                             let st = itoa(r.steps, &mut steps);
                             super::csv::write_record(&fields(g, r, st, path), columns, &mut buf);
                         }
+                        buffers.filled(buf.len());
                         buf
                     })
                     .collect();

@@ -70,6 +70,7 @@ fn csv_batches<E>(
                 for f in chunk {
                     super::csv::write_record(&fields(f), columns, &mut buf);
                 }
+                buffers.filled(buf.len());
                 buf
             })
             .collect();

@@ -187,6 +187,8 @@ pub struct Resolver<'t> {
     rules: Vec<Option<ResolvedRule>>,
     /// Built-in roles that satisfy ADMIN_USERS_ONLY (M6.2).
     pub admin_console_role: Vec<bool>,
+    /// Per application: is it a worker (never signed on to, M6)? Parsed once, not per user.
+    worker: Vec<bool>,
     /// Is each group relevant (holds an assignment or is listed in a group rule)?
     pub relevant: Vec<bool>,
     /// The export order of identities, sorted once on first use.
@@ -300,9 +302,14 @@ impl<'t> Resolver<'t> {
         for &(g, _) in &group_pairs {
             relevant[g] = true;
         }
+        let worker: Vec<bool> = t
+            .applications
+            .iter()
+            .map(|a| AppKind::parse(t.s(a.kind)) == AppKind::Worker)
+            .collect();
         for (i, a) in t.applications.iter().enumerate() {
             let app = AppId::from_idx(i);
-            if !a.enabled || AppKind::parse(t.s(a.kind)) == AppKind::Worker {
+            if !a.enabled || worker[i] {
                 continue;
             }
             match a.access.effective_group_rule() {
@@ -368,6 +375,7 @@ impl<'t> Resolver<'t> {
             group_rule_apps,
             rules,
             admin_console_role,
+            worker,
             relevant,
             order: std::sync::OnceLock::new(),
             app_rank,
@@ -521,7 +529,7 @@ impl<'t> Resolver<'t> {
         if a.env != env {
             why.push(DenyReason::OtherEnvironment);
         }
-        if AppKind::parse(t.s(a.kind)) == AppKind::Worker {
+        if self.worker[app.idx()] {
             why.push(DenyReason::Worker);
         }
         if !a.enabled {
@@ -544,20 +552,21 @@ impl<'t> Resolver<'t> {
                     why.push(DenyReason::NotAdmin);
                 }
                 let member = |g: &GroupId| relevant.binary_search(g).is_ok();
-                let lacking: Vec<GroupId> =
-                    rule.groups.iter().copied().filter(|g| !member(g)).collect();
+                // The groups lacking, listed only for a denial (this runs per user and app).
+                let members = rule.groups.iter().filter(|g| member(g)).count();
+                let lacking = || rule.groups.iter().copied().filter(|g| !member(g)).collect();
                 if rule.all {
-                    if rule.missing || !lacking.is_empty() {
+                    if rule.missing || members < rule.groups.len() {
                         why.push(DenyReason::AllGroups {
-                            lacking,
+                            lacking: lacking(),
                             missing: rule.missing,
                         });
                     }
                 } else if rule.groups.is_empty() {
                     why.push(DenyReason::NoListedGroupExists);
-                } else if lacking.len() == rule.groups.len() {
+                } else if members == 0 {
                     why.push(DenyReason::AnyGroup {
-                        lacking,
+                        lacking: lacking(),
                         missing: rule.missing,
                     });
                 }

@@ -30,9 +30,13 @@ impl<T: Copy> Csr<T> {
             targets[fill[r] as usize] = Some(v);
             fill[r] += 1;
         }
+        // Every slot was filled. Sized up front: collected from `flatten` (no size hint), the
+        // array grew by doubling, each time into fresh pages (a memberships table of millions).
+        let mut flat = Vec::with_capacity(n);
+        flat.extend(targets.into_iter().flatten());
         Csr {
             offsets,
-            targets: targets.into_iter().flatten().collect(),
+            targets: flat,
         }
     }
 

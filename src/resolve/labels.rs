@@ -4,35 +4,32 @@
 use super::{Identity, RoleEnt};
 use crate::model::*;
 
-/// Identity columns.
+/// Identity columns: id, name, environment id, enabled.
 pub fn identity_columns(t: &Tenant, id: Identity) -> (&str, &str, &str, bool) {
+    let (pid, name, env, enabled) = identity_syms(t, id);
+    (t.s(pid), t.s(name), t.s(env), enabled)
+}
+
+/// [`identity_columns`] as symbols, for callers that need not read every text (reading a
+/// symbol's text touches the string arena).
+pub fn identity_syms(t: &Tenant, id: Identity) -> (Sym, Sym, Sym, bool) {
     match id {
         Identity::User(u) => {
             let u = &t.users[u.idx()];
             (
-                t.s(u.id),
-                t.s(u.username),
-                t.s(t.environments[u.env.idx()].id),
+                u.id,
+                u.username,
+                t.environments[u.env.idx()].id,
                 u.is_active(),
             )
         }
         Identity::Application(a) => {
             let a = &t.applications[a.idx()];
-            (
-                t.s(a.id),
-                t.s(a.name),
-                t.s(t.environments[a.env.idx()].id),
-                a.enabled,
-            )
+            (a.id, a.name, t.environments[a.env.idx()].id, a.enabled)
         }
         Identity::Gateway(g) => {
             let g = &t.gateways[g.idx()];
-            (
-                t.s(g.id),
-                t.s(g.name),
-                t.s(t.environments[g.env.idx()].id),
-                g.enabled,
-            )
+            (g.id, g.name, t.environments[g.env.idx()].id, g.enabled)
         }
     }
 }

@@ -566,9 +566,26 @@ fn section_bytes<'a>(
 /// Truncated, corrupted, foreign and future-version files are refused with an error that says
 /// which; ids and offsets are range-checked, so a bad file never panics later.
 pub fn load(path: &Path) -> Result<Tenant, SnapshotError> {
+    load_with(path, Sections::All)
+}
+
+/// What a load decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sections {
+    /// Every section.
+    All,
+    /// Every section but the usage ledger, which only the findings and the usage report read:
+    /// the exports of access rows skip its decoding (a tenth of the file at 200,000 users). Its
+    /// checksum is still verified, so a damaged file is refused all the same; the tenant's
+    /// ledger is left empty, which reads as "no usage covered" (never as evidence of disuse).
+    WithoutUsage,
+}
+
+/// [`load`], decoding only `sections`.
+pub fn load_with(path: &Path, sections: Sections) -> Result<Tenant, SnapshotError> {
     match read_apart(path)? {
-        Some(Apart { rest, arena }) => decode_apart(rest, Some(arena), path),
-        None => decode(read_file(path)?, path),
+        Some(Apart { rest, arena }) => decode_apart(rest, Some(arena), path, sections),
+        None => decode_apart(read_file(path)?, None, path, sections),
     }
 }
 
@@ -655,7 +672,7 @@ struct Apart {
 /// Built with `--cfg fuzzing` (as `cargo fuzz` does), checksums are not compared, so that
 /// mutated files reach the decoders behind them instead of all stopping at the first CRC.
 pub fn decode(bytes: Vec<u8>, path: &Path) -> Result<Tenant, SnapshotError> {
-    decode_apart(bytes, None, path)
+    decode_apart(bytes, None, path, Sections::All)
 }
 
 /// [`decode`] of a file read by [`read_apart`] (`arena` given) or whole (`None`).
@@ -663,6 +680,7 @@ fn decode_apart(
     bytes: Vec<u8>,
     arena: Option<Vec<u8>>,
     path: &Path,
+    sections: Sections,
 ) -> Result<Tenant, SnapshotError> {
     let frame = parse_frame_apart(&bytes, arena.as_ref().map(Vec::len), path)?;
     // Every checksum first (cheap, parallel), so that a damaged file is reported as such and
@@ -686,7 +704,8 @@ fn decode_apart(
         section: kind.name().to_string(),
         detail,
     };
-    let mut t = sections::decode_tenant(&counts, &fetch, &fault, arena)?;
+    let usage = sections == Sections::All;
+    let mut t = sections::decode_tenant(&counts, &fetch, &fault, arena, usage)?;
     // The header repeats what `info` shows; it must agree with the sections.
     let h = &frame.header;
     if h.captured_at != t.manifest.captured_at.map(|t| t.0)

@@ -663,12 +663,14 @@ fn one<'a, T, E>(
 /// damaged, the error names the first in file order, whatever the scheduling.
 ///
 /// `arena`: the string arena when the reader put it in a buffer of its own (see `load`); the
-/// strings section then holds everything but the arena's bytes.
+/// strings section then holds everything but the arena's bytes. `usage`: whether to decode the
+/// usage section (when not, the ledger is left empty).
 pub fn decode_tenant<'a, E: Send>(
     counts: &Counts,
     fetch: &(dyn Fn(SectionKind) -> Result<Cow<'a, [u8]>, E> + Sync),
     fault: &(dyn Fn(SectionKind, Fault) -> E + Sync),
     arena: Option<Vec<u8>>,
+    usage: bool,
 ) -> Result<Tenant, E> {
     let b = Bounds {
         strings: bound(counts.strings),
@@ -720,7 +722,15 @@ pub fn decode_tenant<'a, E: Send>(
                 || section!(Users, decode_users),
             )
         },
-        || rayon::join(|| tail(&mut t), || section!(Usage, decode_usage)),
+        || {
+            rayon::join(
+                || tail(&mut t),
+                || match usage {
+                    true => section!(Usage, decode_usage),
+                    false => Ok(UsageLedger::default()),
+                },
+            )
+        },
     );
     // File order: strings, meta .. populations, users, groups .. gateways, usage.
     let strings = strings?;

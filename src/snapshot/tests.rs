@@ -1062,3 +1062,31 @@ fn info_report_snapshot() {
         insta::assert_snapshot!(text);
     });
 }
+
+/// Without its usage section, a load gives the same tenant but an empty ledger; a damaged usage
+/// section is still refused, by name: its checksum is verified although it is not decoded.
+#[test]
+fn a_load_without_usage_keeps_everything_else_and_still_checks_it() {
+    let (dir, path, mut bytes, t) = small_snapshot();
+    assert!(!t.usage.actors.is_empty(), "the fixture has usage");
+    let lean = load_with(&path, Sections::WithoutUsage).unwrap();
+    assert!(lean.usage.actors.is_empty() && lean.usage.covered.is_empty());
+    let mut expected = load(&path).unwrap();
+    expected.usage = Default::default();
+    assert_same_tenant(&expected, &lean);
+
+    let frame = parse_frame(&bytes, &path).unwrap();
+    let header_len = bytes.len() - frame.stored.iter().map(|s| s.2.len()).sum::<usize>();
+    let usage = frame
+        .stored
+        .iter()
+        .position(|s| s.0 == SectionKind::Usage)
+        .unwrap();
+    let start = header_len + frame.stored[usage].1.offset as usize;
+    drop(frame);
+    bytes[start] ^= 0x40;
+    let bad = dir.path().join("bad.p1g");
+    fs::write(&bad, &bytes).unwrap();
+    let err = load_with(&bad, Sections::WithoutUsage).unwrap_err();
+    assert_eq!(err.section(), Some("usage"), "{err}");
+}

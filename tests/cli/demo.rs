@@ -348,6 +348,11 @@ fn access_export_equals_the_hand_derived_expected_rows() {
 fn columns_select_the_same_rows_in_the_asked_order() {
     for (cmd, cols) in [
         ("access", "scope_name,identity_id,entitlement_id,via"),
+        // No name column: the rows are built without reading any name.
+        (
+            "access",
+            "identity_type,identity_id,environment_id,entitlement_type,entitlement_id,scope_type,scope_id",
+        ),
         (
             "findings",
             "rule,severity,identity_id,entitlement_name,scope_name",
