@@ -104,8 +104,15 @@ fn should_try_compressing(kind: SectionKind) -> bool {
     kind != SectionKind::Strings
 }
 
+/// The most a compressed section may expand on load. The writer stores a section that would
+/// compress further as it is, so that the reader can refuse any section claiming more: a file
+/// then never decodes to more than this many times its size (a decompression bomb is refused
+/// before it is decompressed). Real sections compress 2x to 5x (users, memberships, usage).
+const MAX_EXPANSION: u64 = 64;
+
 fn worth_compressing(raw: usize, compressed: usize) -> bool {
     compressed.saturating_mul(4) <= raw.saturating_mul(3)
+        && raw as u64 <= (compressed as u64).saturating_mul(MAX_EXPANSION)
 }
 
 /// One encoded section, ready to be written.
@@ -521,14 +528,14 @@ fn unpack<'a>(
             ));
         }
     }
-    // The length comes from the file (its frame repeats it): before it sizes an allocation, it
-    // must be one these bytes can hold. A zstd block yields at most 128 KiB and takes at least
-    // its 3-byte header, so no valid frame decompresses to more than this (found while reviewing
-    // the arena's own bound in `read_apart`).
-    let most = (stored.len() as u64 / 3 + 1).saturating_mul(128 << 10);
+    // The length comes from the file (its frame repeats it): before it sizes an allocation or
+    // the decompressor runs, it must be one the writer could have stored. Bounding it by what a
+    // zstd frame can hold (128 KiB per 3-byte block) was not enough: a genuine frame of a few
+    // KiB expands to gigabytes. The writer never compresses past `MAX_EXPANSION`.
+    let most = (stored.len() as u64).saturating_mul(MAX_EXPANSION);
     if s.raw_len > most {
         return Err(corrupt(format!(
-            "it claims {} bytes, more than {} compressed bytes can hold",
+            "it claims {} bytes from {} compressed bytes, more than {MAX_EXPANSION} times as many (a snapshot never holds such a section; a decompression bomb would)",
             s.raw_len,
             stored.len()
         )));

@@ -686,10 +686,31 @@ fn a_claimed_raw_length_beyond_what_zstd_can_yield_is_refused() {
     };
     let err = unpack(Path::new("x.p1g"), SectionKind::Users, &s, &stored).unwrap_err();
     assert_eq!(err.section(), Some("users"), "{err}");
-    assert!(
-        err.to_string().contains("compressed bytes can hold"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("more than 64 times"), "{err}");
+}
+
+/// A genuine zstd frame that expands 64 MiB of zeros from a few KiB (a decompression bomb) is
+/// refused before it is decompressed; the writer stores such a section uncompressed instead.
+#[test]
+fn a_genuine_decompression_bomb_is_refused_and_never_written() {
+    let raw = vec![0u8; 64 << 20];
+    let stored = zstd::bulk::compress(&raw, ZSTD_LEVEL).unwrap();
+    assert!(stored.len() < 64 << 10, "{} bytes", stored.len());
+    let s = SectionWire {
+        kind: SectionKind::Usage.code(),
+        compression: 1,
+        crc: crc32fast::hash(&stored),
+        offset: 0,
+        stored_len: stored.len() as u64,
+        raw_len: raw.len() as u64,
+    };
+    let err = unpack(Path::new("x.p1g"), SectionKind::Usage, &s, &stored).unwrap_err();
+    assert_eq!(err.section(), Some("usage"), "{err}");
+    assert!(err.to_string().contains("decompression bomb"), "{err}");
+    assert!(!worth_compressing(raw.len(), stored.len()));
+    // Within the bound, a section that saves a quarter is compressed.
+    assert!(worth_compressing(6_400, 100) && !worth_compressing(6_401, 100));
+    assert!(!worth_compressing(1_000, 751));
 }
 
 #[test]
