@@ -43,12 +43,12 @@ const CHUNK: usize = 1024;
 /// Chunks per Parquet batch (one row group each: large enough to compress well).
 const BATCH: usize = 64;
 /// Chunks per CSV or JSON batch: two batches are in memory at a time (one written while the next
-/// is formatted), so a smaller one touches less memory. Each chunk's buffer is first touched in
-/// fresh pages (with transparent huge pages, 2 MiB zeroed at a time), so fewer buffers in flight
-/// is less zeroing: at 200,000 users, 8 against 16 took the seven-column export from 0.194 to
-/// 0.185 s and 0.226 to 0.209 s (medians of 20 interleaved runs, twice) and left the full CSV
-/// level; 64 had cost 20 MB more peak memory and about 10% more time than 16.
-const TEXT_BATCH: usize = 8;
+/// is formatted), so a smaller one touches less memory. 16 kept both cores busy at 200,000 users,
+/// where 64 cost 20 MB more peak memory and about 10% more time. 8 was tried too (fewer buffers
+/// first touched): over four sets of 20-25 interleaved runs the seven-column export was about 3%
+/// faster and the full CSV about 3% slower, within the noise of each set, and peak memory 11 MiB
+/// lower; 16 is kept for the full CSV, the export most users write.
+const TEXT_BATCH: usize = 16;
 
 /// Writes the access export of every identity to `out`. `progress(done, total)` is called after
 /// each batch.
