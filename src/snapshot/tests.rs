@@ -659,6 +659,19 @@ fn a_claimed_arena_larger_than_the_file_is_read_whole() {
     assert_eq!(err.to_string(), decode(out, &bad).unwrap_err().to_string());
 }
 
+/// [`unpack`] of `stored` as a zstd section of `kind` whose table entry claims `raw_len` bytes.
+fn unpack_zstd(kind: SectionKind, stored: &[u8], raw_len: u64) -> Result<Vec<u8>, SnapshotError> {
+    let s = SectionWire {
+        kind: kind.code(),
+        compression: 1,
+        crc: crc32fast::hash(stored),
+        offset: 0,
+        stored_len: stored.len() as u64,
+        raw_len,
+    };
+    unpack(Path::new("x.p1g"), kind, &s, stored).map(|raw| raw.into_owned())
+}
+
 /// A zstd section whose header and frame both claim more than its bytes could ever decompress
 /// to is refused before any buffer is sized by the claim (without the bound, 1 TiB was asked of
 /// the allocator and the error was "cannot allocate").
@@ -676,15 +689,7 @@ fn a_claimed_raw_length_beyond_what_zstd_can_yield_is_refused() {
         zstd::zstd_safe::get_frame_content_size(&stored),
         Ok(Some(n)) if n == claimed
     ));
-    let s = SectionWire {
-        kind: SectionKind::Users.code(),
-        compression: 1,
-        crc: crc32fast::hash(&stored),
-        offset: 0,
-        stored_len: stored.len() as u64,
-        raw_len: claimed,
-    };
-    let err = unpack(Path::new("x.p1g"), SectionKind::Users, &s, &stored).unwrap_err();
+    let err = unpack_zstd(SectionKind::Users, &stored, claimed).unwrap_err();
     assert_eq!(err.section(), Some("users"), "{err}");
     assert!(err.to_string().contains("more than 64 times"), "{err}");
 }
@@ -696,15 +701,7 @@ fn a_genuine_decompression_bomb_is_refused_and_never_written() {
     let raw = vec![0u8; 64 << 20];
     let stored = zstd::bulk::compress(&raw, ZSTD_LEVEL).unwrap();
     assert!(stored.len() < 64 << 10, "{} bytes", stored.len());
-    let s = SectionWire {
-        kind: SectionKind::Usage.code(),
-        compression: 1,
-        crc: crc32fast::hash(&stored),
-        offset: 0,
-        stored_len: stored.len() as u64,
-        raw_len: raw.len() as u64,
-    };
-    let err = unpack(Path::new("x.p1g"), SectionKind::Usage, &s, &stored).unwrap_err();
+    let err = unpack_zstd(SectionKind::Usage, &stored, raw.len() as u64).unwrap_err();
     assert_eq!(err.section(), Some("usage"), "{err}");
     assert!(err.to_string().contains("decompression bomb"), "{err}");
     assert!(!worth_compressing(raw.len(), stored.len()));
