@@ -356,7 +356,12 @@ pub fn load_input_with(
     sections: crate::snapshot::Sections,
 ) -> Result<Tenant, Error> {
     let spinner = progress::spinner(g, &format!("reading {}", path.display()));
+    let started = std::time::Instant::now();
     let t = crate::input::load_with(path, sections)?;
+    tracing::debug!(
+        load_ms = started.elapsed().as_secs_f64() * 1e3,
+        "input loaded"
+    );
     spinner.finish_and_clear();
     if !g.quiet {
         print_warnings(&t);

@@ -18,7 +18,7 @@ use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
 };
-pub use crate::resolve::rows::{AccessRow, RowBuilder};
+pub use crate::resolve::rows::{AccessRow, RowBuilder, Skip};
 use crate::resolve::{Access, Identity, Resolver};
 
 /// The header of the access export.
@@ -263,8 +263,11 @@ impl RowBuf {
     pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
         let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
         RowBuf {
-            rows: RowBuilder::skipping(!wants(PATH_COLUMN), !wants(SOURCES_COLUMN))
-                .skipping_names(NAME_COLUMNS.iter().all(|&i| !wants(i))),
+            rows: RowBuilder::skipping(Skip {
+                path: !wants(PATH_COLUMN),
+                sources: !wants(SOURCES_COLUMN),
+                names: NAME_COLUMNS.iter().all(|&i| !wants(i)),
+            }),
             columns: columns.cloned(),
         }
     }

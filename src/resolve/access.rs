@@ -513,6 +513,11 @@ impl<'t> Resolver<'t> {
         out.relevant = relevant;
     }
 
+    /// Whether `app` is a worker application: an identity itself, never signed on to (M6).
+    pub fn is_worker(&self, app: AppId) -> bool {
+        self.worker[app.idx()]
+    }
+
     /// Whether a user of environment `env`, holding an admin-console role or not (`is_admin`),
     /// whose relevant groups are `relevant` (sorted), can access application `app` (access model
     /// M6), and if not, every reason. The one decision the resolver and `explain` share.
@@ -529,7 +534,7 @@ impl<'t> Resolver<'t> {
         if a.env != env {
             why.push(DenyReason::OtherEnvironment);
         }
-        if self.worker[app.idx()] {
+        if self.is_worker(app) {
             why.push(DenyReason::Worker);
         }
         if !a.enabled {

@@ -255,8 +255,7 @@ pub fn explain(
         }
         // Denied applications of the user's environment, with the reason.
         for (i, app) in t.applications.iter().enumerate() {
-            if granted[i] || app.env != user_env || AppKind::parse(t.s(app.kind)) == AppKind::Worker
-            {
+            if granted[i] || app.env != user_env || r.is_worker(AppId::from_idx(i)) {
                 continue;
             }
             let is_admin = access
@@ -347,7 +346,7 @@ pub fn explain(
                         t.s(t.environments[user_env.idx()].name)
                     )],
                 });
-            } else if AppKind::parse(t.s(app.kind)) == AppKind::Worker && entries.is_empty() {
+            } else if r.is_worker(a) && entries.is_empty() {
                 entries.push(Explained {
                     kind: ExplainKind::Denied,
                     id: want_id.clone(),

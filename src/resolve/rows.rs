@@ -39,37 +39,36 @@ fn unless<'a>(skip: bool, name: impl FnOnce() -> &'a str) -> &'a str {
     if skip { "" } else { name() }
 }
 
+/// Which columns a [`RowBuilder`] leaves empty because its caller does not want them: they are
+/// then not computed at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Skip {
+    /// `path`: its shortest group chain is most of the formatting cost.
+    pub path: bool,
+    /// `sources`.
+    pub sources: bool,
+    /// All three name columns (`identity_name`, `entitlement_name`, `scope_name`): an identity's
+    /// name is a read of its own place in the string arena (a cache miss per identity at a
+    /// million users), which the key-column exports need not pay.
+    pub names: bool,
+}
+
 /// Builds the rows of one identity, reusing its path and sources buffers between rows and
 /// identities (no allocation per row once warm).
 #[derive(Default)]
 pub struct RowBuilder {
     path: String,
     sources: String,
-    /// The caller does not want `path` / `sources`: they are not computed at all (the path's
-    /// shortest group chain is most of the formatting cost) and are empty in every row.
-    skip_path: bool,
-    skip_sources: bool,
-    /// The caller wants none of the three name columns: they are left empty. An identity's
-    /// name is a read of its own place in the string arena (a cache miss per identity at a
-    /// million users), which the key-column exports need not pay.
-    skip_names: bool,
+    skip: Skip,
 }
 
 impl RowBuilder {
-    /// A builder that leaves `path` and/or `sources` empty.
-    pub fn skipping(skip_path: bool, skip_sources: bool) -> RowBuilder {
+    /// A builder that leaves the columns `skip` names empty.
+    pub fn skipping(skip: Skip) -> RowBuilder {
         RowBuilder {
-            skip_path,
-            skip_sources,
+            skip,
             ..RowBuilder::default()
         }
-    }
-
-    /// [`RowBuilder::skipping`], and with `skip_names` also leaves `identity_name`,
-    /// `entitlement_name` and `scope_name` empty.
-    pub fn skipping_names(mut self, skip_names: bool) -> RowBuilder {
-        self.skip_names = skip_names;
-        self
     }
 
     /// Calls `emit` with each row of `access` that `filter` keeps, in export order; returns
@@ -83,7 +82,7 @@ impl RowBuilder {
     ) -> u64 {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
-        let skip_names = self.skip_names;
+        let skip_names = self.skip.names;
         let (iid, iname, ienv, enabled) = identity_syms(t, id);
         let (iid, iname, ienv) = (t.s(iid), unless(skip_names, || t.s(iname)), t.s(ienv));
         // The identity's cells, the same in each of its rows.
@@ -107,7 +106,7 @@ impl RowBuilder {
             sources.clear();
             path.clear();
             for (i, g) in a.app_groups(e).iter().enumerate() {
-                if self.skip_sources {
+                if self.skip.sources {
                     break;
                 }
                 if i > 0 {
@@ -115,10 +114,10 @@ impl RowBuilder {
                 }
                 sources.push_str(t.s(t.groups[g.idx()].id));
             }
-            if !self.skip_path {
+            if !self.skip.path {
                 identity_label(t, id, &mut path);
             }
-            if !self.skip_path
+            if !self.skip.path
                 && let Identity::User(u) = id
             {
                 match e.via {
@@ -135,7 +134,7 @@ impl RowBuilder {
                     _ => {}
                 }
             }
-            if !self.skip_path {
+            if !self.skip.path {
                 path.push_str(" -> application:");
                 path.push_str(t.s(app.name));
             }
@@ -166,10 +165,10 @@ impl RowBuilder {
             let mut path = std::mem::take(&mut self.path);
             sources.clear();
             path.clear();
-            if !self.skip_sources {
+            if !self.skip.sources {
                 role_sources(t, a, e, &mut sources);
             }
-            if !self.skip_path {
+            if !self.skip.path {
                 identity_label(t, id, &mut path);
                 if !e.direct
                     && let Identity::User(u) = id
@@ -225,7 +224,7 @@ impl RowBuilder {
             } else {
                 scope_name
             };
-            if !self.skip_path {
+            if !self.skip.path {
                 identity_label(t, id, &mut path);
                 for part in [" -> scope:", t.s(shown), " @ RESOURCE:", t.s(res_name)] {
                     path.push_str(part);

@@ -269,6 +269,24 @@ fn lookups_suggest_and_disambiguate() {
         text.contains("an application gives access only to users of its own environment"),
         "{text}"
     );
+    // A worker application of the user's own environment is explained as one (it is an
+    // identity, never signed on to), not as "no rule grants it".
+    let (code, text, err) = run(&[
+        "explain",
+        "-q",
+        "--input",
+        &demo(),
+        "--identity",
+        "rachel.green",
+        "--entitlement",
+        "application:Reporting Worker",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("DENIED")
+            && text.contains("a worker application is not signed on to by users"),
+        "{text}"
+    );
     // A disabled user is said to be one, with what enabling it gives back.
     let (_, text, _) = run(&[
         "explain",
