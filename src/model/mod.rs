@@ -177,11 +177,24 @@ impl Tenant {
     /// every export, and the snapshot writer lays the string table out in it (users' strings
     /// then sit in the arena in the order the exports read them).
     ///
-    /// Users are sorted by an integer key, the first 16 bytes of their id, read once per user:
-    /// comparisons then touch the sorted array only, not the string arena. Ids that share 16
-    /// bytes fall back to the whole text; the key never contradicts it (a shorter id pads with
-    /// zeros, below any byte that follows).
+    /// Sorted by [`Tenant::order_by_text`]: a snapshot stores its users in this order, which
+    /// is then checked (one pass) instead of sorted again.
     pub fn users_by_id(&self) -> Vec<UserId> {
+        self.order_by_text(self.users.len(), |i| self.users[i].id)
+            .into_iter()
+            .map(|i| UserId::from_idx(i as usize))
+            .collect()
+    }
+
+    /// The positions `0..n` ordered by the text of `text(i)` (UTF-8 bytes; equal texts by
+    /// position): how every id order of the exports is computed.
+    ///
+    /// Each position is keyed by an integer, the first 16 bytes of its text, read once:
+    /// comparisons then touch the keyed array only, not the string arena. Texts that share 16
+    /// bytes fall back to the whole text; the key never contradicts it (a shorter text pads
+    /// with zeros, below any byte that follows). Positions already in order (the users of a
+    /// snapshot) are recognised in one pass over the keys and not sorted.
+    pub fn order_by_text(&self, n: usize, text: impl Fn(usize) -> Sym + Sync) -> Vec<u32> {
         use rayon::prelude::*;
         let prefix = |s: &str| {
             let mut k = [0u8; 16];
@@ -189,13 +202,13 @@ impl Tenant {
             k[..n].copy_from_slice(&s.as_bytes()[..n]);
             u128::from_be_bytes(k)
         };
-        let mut keyed: Vec<(u128, UserId)> = (0..self.users.len())
+        let mut keyed: Vec<(u128, u32)> = (0..n)
             .into_par_iter()
-            .map(|i| (prefix(self.s(self.users[i].id)), UserId::from_idx(i)))
+            .map(|i| (prefix(self.s(text(i))), i as u32))
             .collect();
-        keyed.par_sort_unstable_by(|a, b| {
+        let cmp = |a: &(u128, u32), b: &(u128, u32)| {
             a.0.cmp(&b.0).then_with(|| {
-                let (x, y) = (self.users[a.1.idx()].id, self.users[b.1.idx()].id);
+                let (x, y) = (text(a.1 as usize), text(b.1 as usize));
                 let text = if x == y {
                     std::cmp::Ordering::Equal
                 } else {
@@ -203,8 +216,11 @@ impl Tenant {
                 };
                 text.then(a.1.cmp(&b.1))
             })
-        });
-        keyed.into_iter().map(|(_, u)| u).collect()
+        };
+        if !keyed.par_windows(2).all(|w| cmp(&w[0], &w[1]).is_lt()) {
+            keyed.par_sort_unstable_by(cmp);
+        }
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Puts the users in [`Tenant::users_by_id`] order, the order every export visits them in:

@@ -12,14 +12,16 @@ use rayon::prelude::*;
 
 use super::buffers::Buffers;
 pub use super::csv::write_csv_fields;
+use super::csv::{Fixed, Plan};
 use super::output::{Output, OutputError};
 use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
 use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
 };
-pub use crate::resolve::rows::{AccessRow, RowBuilder, Skip};
+pub use crate::resolve::rows::{AccessRow, EntitlementKey, RowBuilder, Skip};
 use crate::resolve::{Access, Identity, Resolver};
+use rustc_hash::FxHashMap;
 
 /// The header of the access export.
 pub const ACCESS_HEADER: &str = "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources,path";
@@ -250,6 +252,27 @@ pub struct RowBuf {
     rows: RowBuilder,
     /// `--columns`: only these CSV columns.
     pub columns: Option<super::csv::Columns>,
+    /// How a CSV record of those columns is written.
+    plan: Option<Plan>,
+    /// The current identity's cells, formatted once.
+    who: Fixed,
+    /// Each entitlement's cells met so far, formatted once.
+    what: FxHashMap<EntitlementKey, Fixed>,
+}
+
+/// The classes of [`Plan`] cells: an identity's own (type, id, name, environment, enabled: the
+/// same in each of its rows) and an entitlement's (type, id, name, scope type, id, name: the
+/// same in each row with its [`EntitlementKey`]).
+const WHO: usize = 0;
+const WHAT: usize = 1;
+
+/// The [`Plan`] class of each column of [`ACCESS_HEADER`].
+fn access_class(column: usize) -> Option<usize> {
+    match column {
+        0..=4 => Some(WHO),
+        5..=10 => Some(WHAT),
+        _ => None,
+    }
 }
 
 /// Positions of `sources` and `path` in [`ACCESS_HEADER`].
@@ -269,6 +292,15 @@ impl RowBuf {
                 names: NAME_COLUMNS.iter().all(|&i| !wants(i)),
             }),
             columns: columns.cloned(),
+            plan: Some(Plan::new(
+                &columns.map_or_else(
+                    || (0..ACCESS_HEADER.split(',').count()).collect(),
+                    |c| c.indices().to_vec(),
+                ),
+                access_class,
+            )),
+            who: Fixed::default(),
+            what: FxHashMap::default(),
         }
     }
 
@@ -293,8 +325,32 @@ impl RowBuf {
         bytes: &mut Vec<u8>,
     ) -> u64 {
         let columns = self.columns.as_ref();
-        self.rows
-            .each_row(r, a, filter, |row| emit_row(format, row, columns, bytes))
+        match (format, &self.plan) {
+            (RowFormat::Csv, Some(plan)) => {
+                let (who, what) = (&mut self.who, &mut self.what);
+                let mut first = true;
+                let none = Fixed::default();
+                let cache = plan.has(WHAT);
+                self.rows.each_row_keyed(r, a, filter, |row, key| {
+                    let fields = row.fields();
+                    if std::mem::take(&mut first) {
+                        plan.fix(WHO, &fields, who);
+                    }
+                    let cells = match cache {
+                        true => what.entry(key).or_insert_with(|| {
+                            let mut cells = Fixed::default();
+                            plan.fix(WHAT, &fields, &mut cells);
+                            cells
+                        }),
+                        false => &none,
+                    };
+                    plan.write(&fields, &[who, cells], bytes);
+                })
+            }
+            _ => self
+                .rows
+                .each_row(r, a, filter, |row| emit_row(format, row, columns, bytes)),
+        }
     }
 
     /// Calls `emit` with each row of `access` that `filter` keeps, in export order.

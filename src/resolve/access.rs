@@ -207,6 +207,12 @@ fn ranks(n: usize, cmp: impl Fn(usize, usize) -> Ordering + Sync) -> Vec<u32> {
     use rayon::prelude::*;
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_by(|&a, &b| cmp(a as usize, b as usize));
+    ranks_of_order(&order, cmp)
+}
+
+/// [`ranks`] from `order`, the positions already sorted by `cmp`.
+fn ranks_of_order(order: &[u32], cmp: impl Fn(usize, usize) -> Ordering) -> Vec<u32> {
+    let n = order.len();
     let mut rank = vec![0u32; n];
     let mut r = 0u32;
     for (i, &x) in order.iter().enumerate() {
@@ -230,11 +236,6 @@ impl<'t> Resolver<'t> {
     pub fn new(t: &'t Tenant) -> Self {
         let n_users = t.users.len();
         let n_groups = t.groups.len();
-        let user_groups = Csr::from_pairs(
-            n_users,
-            t.memberships.iter().map(|m| (m.user.idx(), m.group)),
-        );
-
         let mut user_pairs = Vec::new();
         let mut group_pairs = Vec::new();
         let mut app_pairs = Vec::new();
@@ -347,11 +348,28 @@ impl<'t> Resolver<'t> {
             .iter()
             .map(|r| r.builtin && ADMIN_USERS_ONLY_ROLES.contains(&t.s(r.name)))
             .collect();
-        let closure = GroupClosure::new(n_groups, &t.nestings, &relevant);
+        // The three largest pieces (at 200,000 users: 4, 3-10 and 6 ms) on both cores.
+        let ((user_groups, group_rank), closure) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        Csr::from_pairs(
+                            n_users,
+                            t.memberships.iter().map(|m| (m.user.idx(), m.group)),
+                        )
+                    },
+                    || {
+                        ranks_of_order(&t.order_by_text(n_groups, |g| t.groups[g].id), |a, b| {
+                            str_cmp(t, t.groups[a].id, t.groups[b].id)
+                        })
+                    },
+                )
+            },
+            || GroupClosure::new(n_groups, &t.nestings, &relevant),
+        );
         let app_rank = ranks(t.applications.len(), |a, b| {
             str_cmp(t, t.applications[a].id, t.applications[b].id)
         });
-        let group_rank = ranks(n_groups, |a, b| str_cmp(t, t.groups[a].id, t.groups[b].id));
         let assignment_rank = ranks(t.assignments.len(), |x, y| {
             let (a, b) = (&t.assignments[x], &t.assignments[y]);
             str_cmp(t, a.role_id, b.role_id)

@@ -89,19 +89,21 @@ const MAX_HEADER_LEN: u32 = 1 << 20;
 /// default balance of ratio and compression time.
 const ZSTD_LEVEL: i32 = 3;
 
-/// Is a section stored compressed? Measured on a synthetic 1,000,000-user tenant (2 cores):
+/// Is a section stored compressed? Measured on synthetic tenants (2 cores):
 ///
-/// * the string table (108 MB raw, 56 MB compressed) is never compressed: its decompression
-///   sits on the critical path of a load (the interner rebuild, the longest step, waits for
-///   it), and compressing it made loads about 25% slower;
-/// * every other section is decompressed on the other core while the interner is rebuilt, so
-///   compression costs no load time there; it is kept when it saves at least a quarter of the
-///   bytes (users 41 -> 19 MB, memberships 21 -> 5 MB, usage 18 -> 7 MB).
-///
-/// Result: 134 MB instead of 181 MB, and the lowest peak memory of the three policies tried
-/// (none, all, all but strings).
+/// * the string table (108 MB raw, 56 MB compressed at 1,000,000 users) is never compressed:
+///   its decompression sat on the critical path of a load, and compressing it made loads about
+///   25% slower;
+/// * the users' table neither, since 2026-12-02: once the arena was read apart and the string
+///   table took 4-6 ms to check, decompressing the users (3.9 -> 8.2 MB at 200,000 users,
+///   15-16 ms) became the longest step of a load. Stored raw, a load takes 41 ms instead of
+///   53 ms (medians of 20 interleaved runs) for a file of 25.2 MB instead of 20.8 MB. The
+///   memberships stored raw as well gained nothing more (40 ms) for 3 MB more;
+/// * every other section is decompressed beside those, so compression costs no load time
+///   there; it is kept when it saves at least a quarter of the bytes (memberships 4.1 -> 1.0 MB,
+///   usage 5.8 -> 2.2 MB at 200,000 users).
 fn should_try_compressing(kind: SectionKind) -> bool {
-    kind != SectionKind::Strings
+    !matches!(kind, SectionKind::Strings | SectionKind::Users)
 }
 
 /// The most a compressed section may expand on load. The writer stores a section that would
@@ -653,16 +655,43 @@ fn read_apart(path: &Path) -> Result<Option<Apart>, SnapshotError> {
     {
         return Ok(None);
     }
+    let arena_at = bytes.len() as u64;
+    let tail = file_len - arena_at - arena_len;
     let mut arena = Vec::new();
-    if arena.try_reserve_exact(arena_len as usize).is_err() || !read(&mut f, &mut arena, arena_len)?
+    if arena.try_reserve_exact(arena_len as usize).is_err()
+        || bytes.try_reserve_exact(tail as usize).is_err()
     {
         return Ok(None);
     }
-    f.read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 + arena_len != file_len {
+    // The arena and the sections after it are read at once, on two cores: most of a read's
+    // time is the first touch of the new buffers' memory, not the copy.
+    let (a, b) = rayon::join(
+        || read_at(&f, &mut arena, arena_at, arena_len),
+        || read_at(&f, &mut bytes, arena_at + arena_len, tail),
+    );
+    if !a.map_err(io)? || !b.map_err(io)? {
         return Ok(None);
     }
     Ok(Some(Apart { rest: bytes, arena }))
+}
+
+/// Appends exactly `n` bytes of `f` from `offset` to `buf` (room already reserved); `false`
+/// when the file ends first. Positional reads through a shared handle, so two can run at once.
+fn read_at(f: &File, buf: &mut Vec<u8>, offset: u64, n: u64) -> io::Result<bool> {
+    struct At<'f>(&'f File, u64);
+    impl Read for At<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            #[cfg(unix)]
+            let got = std::os::unix::fs::FileExt::read_at(self.0, out, self.1)?;
+            #[cfg(windows)]
+            let got = std::os::windows::fs::FileExt::seek_read(self.0, out, self.1)?;
+            self.1 += got as u64;
+            Ok(got)
+        }
+    }
+    let want = buf.len() as u64 + n;
+    At(f, offset).take(n).read_to_end(buf)?;
+    Ok(buf.len() as u64 == want)
 }
 
 /// A snapshot file read in two buffers by [`read_apart`].
