@@ -253,17 +253,23 @@ fn lookups_suggest_and_disambiguate() {
         err.contains("no environment matches `Prdo`") && err.contains("did you mean: Prod"),
         "{err}"
     );
+    let explain = |identity: &str, entitlement: &str| {
+        run(&[
+            "explain",
+            "-q",
+            "--input",
+            &demo(),
+            "--identity",
+            identity,
+            "--entitlement",
+            entitlement,
+        ])
+    };
     // An application of another environment is explained, not "not found".
-    let (code, text, err) = run(&[
-        "explain",
-        "-q",
-        "--input",
-        &demo(),
-        "--identity",
+    let (code, text, err) = explain(
         "valentina.ruiz@sandbox.northwindhealth.example",
-        "--entitlement",
         "application:Patient Portal",
-    ]);
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("an application gives access only to users of its own environment"),
@@ -271,16 +277,7 @@ fn lookups_suggest_and_disambiguate() {
     );
     // A worker application of the user's own environment is explained as one (it is an
     // identity, never signed on to), not as "no rule grants it".
-    let (code, text, err) = run(&[
-        "explain",
-        "-q",
-        "--input",
-        &demo(),
-        "--identity",
-        "rachel.green",
-        "--entitlement",
-        "application:Reporting Worker",
-    ]);
+    let (code, text, err) = explain("rachel.green", "application:Reporting Worker");
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("DENIED")
