@@ -247,13 +247,10 @@ pub fn write_access_parquet(
 
 /// Formats the rows of one identity: [`RowBuilder`]'s rows written as CSV or JSON, with only
 /// the `--columns` asked for.
-#[derive(Default)]
 pub struct RowBuf {
     rows: RowBuilder,
-    /// `--columns`: only these CSV columns.
-    pub columns: Option<super::csv::Columns>,
-    /// How a CSV record of those columns is written.
-    plan: Option<Plan>,
+    /// How a CSV record of the `--columns` asked for (all by default) is written.
+    plan: Plan,
     /// The current identity's cells, formatted once.
     who: Fixed,
     /// Each entitlement's cells met so far, formatted once.
@@ -281,6 +278,13 @@ const PATH_COLUMN: usize = 13;
 /// Positions of `identity_name`, `entitlement_name` and `scope_name`.
 const NAME_COLUMNS: [usize; 3] = [2, 7, 10];
 
+impl Default for RowBuf {
+    /// Every column.
+    fn default() -> RowBuf {
+        RowBuf::for_columns(None)
+    }
+}
+
 impl RowBuf {
     /// A row formatter for `columns` (all when `None`): columns left out are not computed.
     pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
@@ -291,14 +295,13 @@ impl RowBuf {
                 sources: !wants(SOURCES_COLUMN),
                 names: NAME_COLUMNS.iter().all(|&i| !wants(i)),
             }),
-            columns: columns.cloned(),
-            plan: Some(Plan::new(
+            plan: Plan::new(
                 &columns.map_or_else(
                     || (0..ACCESS_HEADER.split(',').count()).collect(),
                     |c| c.indices().to_vec(),
                 ),
                 access_class,
-            )),
+            ),
             who: Fixed::default(),
             what: FxHashMap::default(),
         }
@@ -324,10 +327,9 @@ impl RowBuf {
         format: RowFormat,
         bytes: &mut Vec<u8>,
     ) -> u64 {
-        let columns = self.columns.as_ref();
-        match (format, &self.plan) {
-            (RowFormat::Csv, Some(plan)) => {
-                let (who, what) = (&mut self.who, &mut self.what);
+        match format {
+            RowFormat::Csv => {
+                let (plan, who, what) = (&self.plan, &mut self.who, &mut self.what);
                 let mut first = true;
                 let none = Fixed::default();
                 let cache = plan.has(WHAT);
@@ -347,9 +349,9 @@ impl RowBuf {
                     plan.write(&fields, &[who, cells], bytes);
                 })
             }
-            _ => self
+            RowFormat::Json => self
                 .rows
-                .each_row(r, a, filter, |row| emit_row(format, row, columns, bytes)),
+                .each_row(r, a, filter, |row| write_json_row(row, bytes)),
         }
     }
 
@@ -365,37 +367,27 @@ impl RowBuf {
     }
 }
 
-/// Appends one row in `format` (JSON rows are preceded by ",\n").
-pub fn emit_row(
-    format: RowFormat,
-    row: &AccessRow,
-    columns: Option<&super::csv::Columns>,
-    bytes: &mut Vec<u8>,
-) {
-    match format {
-        RowFormat::Csv => write_csv_row(row, columns, bytes),
-        RowFormat::Json => {
-            bytes.extend_from_slice(b",\n");
-            let r = JsonRow {
-                enabled: row.enabled,
-                entitlement_id: row.entitlement_id,
-                entitlement_name: row.entitlement_name,
-                entitlement_type: row.entitlement_type,
-                environment_id: row.environment_id,
-                identity_id: row.identity_id,
-                identity_name: row.identity_name,
-                identity_type: row.identity_type,
-                path: row.path,
-                scope_id: row.scope_id,
-                scope_name: row.scope_name,
-                scope_type: row.scope_type,
-                sources: Sources(row.sources),
-                via: row.via,
-            };
-            // Serializing borrowed strings and a bool into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *bytes, &r);
-        }
-    }
+/// Appends one row as a JSON object, preceded by ",\n".
+fn write_json_row(row: &AccessRow, bytes: &mut Vec<u8>) {
+    bytes.extend_from_slice(b",\n");
+    let r = JsonRow {
+        enabled: row.enabled,
+        entitlement_id: row.entitlement_id,
+        entitlement_name: row.entitlement_name,
+        entitlement_type: row.entitlement_type,
+        environment_id: row.environment_id,
+        identity_id: row.identity_id,
+        identity_name: row.identity_name,
+        identity_type: row.identity_type,
+        path: row.path,
+        scope_id: row.scope_id,
+        scope_name: row.scope_name,
+        scope_type: row.scope_type,
+        sources: Sources(row.sources),
+        via: row.via,
+    };
+    // Serializing borrowed strings and a bool into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *bytes, &r);
 }
 
 /// One access row as a JSON object, written straight from the borrowed row (no intermediate
@@ -429,11 +421,6 @@ impl serde::Serialize for Sources<'_> {
             s.collect_seq(self.0.split(';'))
         }
     }
-}
-
-/// Appends one CSV record (RFC 4180: quoted when needed, CRLF).
-pub fn write_csv_row(row: &AccessRow, columns: Option<&super::csv::Columns>, out: &mut Vec<u8>) {
-    super::csv::write_record(&row.fields(), columns, out);
 }
 
 /// The access rows as a table for a person: the first `limit` rows (all with `None`) of what

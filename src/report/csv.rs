@@ -187,7 +187,8 @@ impl Fixed {
 
 impl Plan {
     /// The plan of `selection` (positions in the header, in output order): `class(i)` is the
-    /// fixed class (`0..classes`) of column `i`, or `None` for a column formatted in each row.
+    /// fixed class of column `i` (a small number: `0`, `1`, ...), or `None` for a column
+    /// formatted in each row.
     pub fn new(selection: &[usize], class: impl Fn(usize) -> Option<usize>) -> Plan {
         let mut parts: Vec<Part> = Vec::new();
         let mut runs: Vec<usize> = Vec::new();

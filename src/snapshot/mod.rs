@@ -611,16 +611,16 @@ fn read_apart(path: &Path) -> Result<Option<Apart>, SnapshotError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut f = File::open(path).map_err(io)?;
+    let f = File::open(path).map_err(io)?;
     let file_len = f.metadata().map_err(io)?.len();
     let mut bytes = Vec::new();
-    // Appends exactly `n` more bytes to `buf`, or says the file ended first.
-    let read = |f: &mut File, buf: &mut Vec<u8>, n: u64| -> Result<bool, SnapshotError> {
-        let want = buf.len() as u64 + n;
-        f.take(n).read_to_end(buf).map_err(io)?;
-        Ok(buf.len() as u64 == want)
+    // Appends the file's next `n` bytes to `bytes` (which holds the file from its start), or
+    // says the file ended first.
+    let read = |bytes: &mut Vec<u8>, n: u64| -> Result<bool, SnapshotError> {
+        let at = bytes.len() as u64;
+        read_at(&f, bytes, at, n).map_err(io)
     };
-    if !read(&mut f, &mut bytes, PREFIX_LEN as u64)? {
+    if !read(&mut bytes, PREFIX_LEN as u64)? {
         return Ok(None);
     }
     let Ok(prefix) = codec::decode::<Prefix>(&bytes[..PREFIX_BODY_LEN]) else {
@@ -629,7 +629,7 @@ fn read_apart(path: &Path) -> Result<Option<Apart>, SnapshotError> {
     if prefix.magic != MAGIC
         || prefix.file_len != file_len
         || prefix.header_len > MAX_HEADER_LEN
-        || !read(&mut f, &mut bytes, u64::from(prefix.header_len))?
+        || !read(&mut bytes, u64::from(prefix.header_len))?
     {
         return Ok(None);
     }
@@ -643,7 +643,7 @@ fn read_apart(path: &Path) -> Result<Option<Apart>, SnapshotError> {
         || strings.compression != 0
         || strings.offset != 0
         || strings.stored_len < 16
-        || !read(&mut f, &mut bytes, 8)?
+        || !read(&mut bytes, 8)?
     {
         return Ok(None);
     }
