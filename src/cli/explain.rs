@@ -345,7 +345,7 @@ fn group_grants(r: &Resolver, g: crate::model::GroupId, s: &mut String) {
         if asg.subject.kind != crate::model::SubjectKind::Group {
             continue;
         }
-        let Some(&holder) = t.index.group.get(&asg.subject.id) else {
+        let Some(holder) = t.index.group.get(&asg.subject.id) else {
             continue;
         };
         if !through.contains(&holder) {

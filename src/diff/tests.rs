@@ -40,7 +40,7 @@ pub fn changed(old: &Tenant) -> (Tenant, String, String) {
         .assignments
         .iter()
         .filter(|a| a.subject.kind == SubjectKind::Group && !t.role_is_read_only(a.role))
-        .find_map(|a| t.index.group.get(&a.subject.id).map(|&g| (g, a.role)))
+        .find_map(|a| t.index.group.get(&a.subject.id).map(|g| (g, a.role)))
         .expect("the demo tenant has a group with a privileged role");
     let env = t.groups[group.idx()].env;
     let id = t.strings.intern("u-diff-newcomer");

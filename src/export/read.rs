@@ -712,12 +712,12 @@ impl Loader {
                         .t
                         .strings
                         .get(&w.parent.id)
-                        .and_then(|s| self.t.index.user.get(&s).copied());
+                        .and_then(|s| self.t.index.user.get(&s));
                     let group = self
                         .t
                         .strings
                         .get(&w.item.id)
-                        .and_then(|s| self.t.index.group.get(&s).copied());
+                        .and_then(|s| self.t.index.group.get(&s));
                     match (user, group) {
                         (Some(user), Some(group)) => {
                             let kind = self.sym(kind);
@@ -749,12 +749,12 @@ impl Loader {
                         .t
                         .strings
                         .get(&w.parent.id)
-                        .and_then(|s| self.t.index.group.get(&s).copied());
+                        .and_then(|s| self.t.index.group.get(&s));
                     let parent = self
                         .t
                         .strings
                         .get(&w.item.id)
-                        .and_then(|s| self.t.index.group.get(&s).copied());
+                        .and_then(|s| self.t.index.group.get(&s));
                     match (child, parent) {
                         (Some(child), Some(parent)) => {
                             self.t.nestings.push(Nesting { child, parent })

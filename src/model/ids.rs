@@ -4,11 +4,28 @@
 //! UUIDs live in the interner and come back only at the edges (reports, explain). A newtype per
 //! kind makes it a type error to index users with a group id.
 
+/// A dense id: an index into its table.
+pub trait DenseId: Copy {
+    fn idx(self) -> usize;
+    fn from_idx(i: usize) -> Self;
+}
+
 macro_rules! dense_id {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u32);
+
+        impl DenseId for $name {
+            #[inline]
+            fn idx(self) -> usize {
+                self.0 as usize
+            }
+            #[inline]
+            fn from_idx(i: usize) -> Self {
+                $name(i as u32)
+            }
+        }
 
         impl $name {
             #[inline]

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod ids;
 pub mod intern;
 pub mod key;
+pub mod sym_index;
 pub mod time;
 pub mod usage;
 
@@ -20,6 +21,7 @@ use rustc_hash::FxHashMap;
 pub use entities::*;
 pub use ids::*;
 pub use intern::{Interner, Sym};
+pub use sym_index::SymIndex;
 pub use time::Ts;
 pub use usage::UsageLedger;
 
@@ -96,8 +98,8 @@ impl Warnings {
 pub struct Index {
     pub env: FxHashMap<Sym, EnvId>,
     pub pop: FxHashMap<Sym, PopId>,
-    pub user: FxHashMap<Sym, UserId>,
-    pub group: FxHashMap<Sym, GroupId>,
+    pub user: SymIndex<UserId>,
+    pub group: SymIndex<GroupId>,
     pub role: FxHashMap<Sym, RoleId>,
     pub app: FxHashMap<Sym, AppId>,
     pub resource: FxHashMap<Sym, ResourceId>,
@@ -148,9 +150,10 @@ impl Tenant {
     /// Rebuilds [`Index`] from the tables.
     pub fn reindex(&mut self) {
         // Users and groups are most of the work: built on two cores.
+        let symbols = self.strings.len();
         let (user, group) = rayon::join(
-            || index_of(&self.users, |e| e.id, UserId::from_idx),
-            || index_of(&self.groups, |e| e.id, GroupId::from_idx),
+            || SymIndex::build(self.users.iter().map(|e| e.id), symbols),
+            || SymIndex::build(self.groups.iter().map(|e| e.id), symbols),
         );
         self.index = Index {
             env: index_of(&self.environments, |e| e.id, EnvId::from_idx),
@@ -193,9 +196,17 @@ impl Tenant {
     /// comparisons then touch the keyed array only, not the string arena. Texts that share 16
     /// bytes fall back to the whole text; the key never contradicts it (a shorter text pads
     /// with zeros, below any byte that follows). Positions already in order (the users of a
-    /// snapshot) are recognised in one pass over the keys and not sorted.
+    /// snapshot) are recognised in one pass over their texts, and neither keyed nor sorted.
     pub fn order_by_text(&self, n: usize, text: impl Fn(usize) -> Sym + Sync) -> Vec<u32> {
         use rayon::prelude::*;
+        // Already in order (a snapshot's users): one pass over the texts, no keys to build.
+        let in_order = (1..n).into_par_iter().all(|i| {
+            let (x, y) = (text(i - 1), text(i));
+            x == y || self.s(x).as_bytes() <= self.s(y).as_bytes()
+        });
+        if in_order {
+            return (0..n as u32).collect();
+        }
         let prefix = |s: &str| {
             let mut k = [0u8; 16];
             let n = s.len().min(16);
@@ -217,9 +228,7 @@ impl Tenant {
                 text.then(a.1.cmp(&b.1))
             })
         };
-        if !keyed.par_windows(2).all(|w| cmp(&w[0], &w[1]).is_lt()) {
-            keyed.par_sort_unstable_by(cmp);
-        }
+        keyed.par_sort_unstable_by(cmp);
         keyed.into_iter().map(|(_, i)| i).collect()
     }
 
@@ -338,7 +347,7 @@ impl Tenant {
                 .index
                 .group
                 .get(&inner.id)
-                .map(|&g| self.groups[g.idx()].env),
+                .map(|g| self.groups[g.idx()].env),
             _ => None,
         };
         let Some(inner_env) = inner_env else {
@@ -357,7 +366,7 @@ impl Tenant {
                         .index
                         .group
                         .get(&inner.id)
-                        .is_some_and(|&g| self.groups[g.idx()].population == outer.id)
+                        .is_some_and(|g| self.groups[g.idx()].population == outer.id)
             }
             _ => false,
         }
@@ -537,7 +546,7 @@ mod tests {
                 .all(|w| (w[0].user, w[0].group) < (w[1].user, w[1].group))
         );
         for (i, u) in t.users.iter().enumerate() {
-            assert_eq!(t.index.user[&u.id], UserId::from_idx(i));
+            assert_eq!(t.index.user.get(&u.id), Some(UserId::from_idx(i)));
         }
         // Already in order: nothing moves.
         let again = t.clone();

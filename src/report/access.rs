@@ -10,11 +10,13 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use super::buffers::Buffers;
+use super::buffers::{Buffers, Workers};
 pub use super::csv::write_csv_fields;
-use super::csv::{Fixed, Plan};
+use super::csv::{Fixed, Holes, Plan, needs_quotes};
 use super::output::{Output, OutputError};
 use super::parquet::{Kind, Layout, ParquetError, ParquetWriter, RowChunk, Table};
+use super::profiles::ProfileRows;
+use crate::model::GroupId;
 use crate::resolve::filter::AccessFilter;
 pub use crate::resolve::labels::{
     identity_columns, identity_label, push_group_chain, role_label, role_sources,
@@ -104,22 +106,21 @@ pub fn write_access_filtered(
     let mut first_json = true;
     let mut done = 0u64;
     let buffers = Buffers::new(CHUNK * 256);
+    let workers = Workers::new(|| (Access::default(), RowBuf::for_columns(columns)));
     let format_batch = |batch: &[Identity]| -> Vec<(Vec<u8>, u64)> {
         batch
             .par_chunks(CHUNK)
-            .map_init(
-                || (Access::default(), RowBuf::for_columns(columns)),
-                |(access, rb), chunk| {
+            .map(|chunk| {
+                workers.with(|(access, rb)| {
                     let mut bytes = buffers.take();
                     let mut rows = 0u64;
                     for &id in chunk {
-                        r.resolve(id, access);
-                        rows += rb.rows_filtered(r, access, filter, format, &mut bytes);
+                        rows += rb.identity_rows(r, id, access, filter, format, &mut bytes);
                     }
                     buffers.filled(bytes.len());
                     (bytes, rows)
-                },
-            )
+                })
+            })
             .collect()
     };
     let mut write_batch = |parts: Vec<(Vec<u8>, u64)>| -> Result<(), OutputError> {
@@ -158,6 +159,12 @@ pub fn write_access_filtered(
     }
     if let Some(p) = pending {
         write_batch(p)?;
+    }
+    for (_, rb) in workers.into_states() {
+        if let Some(p) = &rb.profiles {
+            let (profiles, bytes) = p.kept();
+            tracing::debug!(profiles, bytes, "user profiles formatted once by a worker");
+        }
     }
     if format == RowFormat::Json {
         let tail: &[u8] = if first_json { b"]\n" } else { b"\n]\n" };
@@ -255,6 +262,15 @@ pub struct RowBuf {
     who: Fixed,
     /// Each entitlement's cells met so far, formatted once.
     what: FxHashMap<EntitlementKey, Fixed>,
+    /// The records of each user profile met so far (CSV).
+    profiles: Option<ProfileRows>,
+    /// Where those records leave holes for the identity's own text: its cells, and its label at
+    /// the start of `path`.
+    holes: Holes,
+    /// A user's profile: the groups that decide its rows.
+    groups: Vec<GroupId>,
+    /// A user's label, which starts its paths.
+    label: String,
 }
 
 /// The classes of [`Plan`] cells: an identity's own (type, id, name, environment, enabled: the
@@ -289,22 +305,86 @@ impl RowBuf {
     /// A row formatter for `columns` (all when `None`): columns left out are not computed.
     pub fn for_columns(columns: Option<&super::csv::Columns>) -> RowBuf {
         let wants = |i| columns.is_none_or(|c| c.indices().contains(&i));
+        let holes = Holes {
+            class: WHO,
+            lead: wants(PATH_COLUMN).then_some(PATH_COLUMN),
+        };
+        let plan = Plan::new(
+            &columns.map_or_else(
+                || (0..ACCESS_HEADER.split(',').count()).collect(),
+                |c| c.indices().to_vec(),
+            ),
+            access_class,
+        );
         RowBuf {
             rows: RowBuilder::skipping(Skip {
                 path: !wants(PATH_COLUMN),
                 sources: !wants(SOURCES_COLUMN),
                 names: NAME_COLUMNS.iter().all(|&i| !wants(i)),
+                label: false,
             }),
-            plan: Plan::new(
-                &columns.map_or_else(
-                    || (0..ACCESS_HEADER.split(',').count()).collect(),
-                    |c| c.indices().to_vec(),
-                ),
-                access_class,
-            ),
+            profiles: Some(ProfileRows::new(plan.holes(holes))),
+            holes,
+            plan,
             who: Fixed::default(),
             what: FxHashMap::default(),
+            groups: Vec::new(),
+            label: String::new(),
         }
+    }
+
+    /// Appends the rows of identity `id` that `filter` keeps to `bytes`; returns the number of
+    /// rows. `access` is a scratch buffer: `id` is resolved into it unless its rows are those of
+    /// a user profile met before ([`ProfileRows`]), which are then copied.
+    pub fn identity_rows(
+        &mut self,
+        r: &Resolver,
+        id: Identity,
+        access: &mut Access,
+        filter: Option<&AccessFilter>,
+        format: RowFormat,
+        bytes: &mut Vec<u8>,
+    ) -> u64 {
+        if format == RowFormat::Csv
+            && filter.is_none()
+            && let Identity::User(u) = id
+            && let Some(profiles) = self.profiles.as_mut()
+            && let Some(env) = r.profile(u, &mut self.groups)
+        {
+            self.label.clear();
+            if self.holes.lead.is_some() {
+                identity_label(r.t, id, &mut self.label);
+            }
+            // A label that needs quotes (rare) cannot be put in front of another text as is.
+            let known = match profiles.find(env, &self.groups) {
+                _ if needs_quotes(self.label.as_bytes()) => None,
+                Some(known) => Some(known),
+                None if profiles.full() => None,
+                None => {
+                    r.resolve(id, access);
+                    let (rows, plan, what, holes) =
+                        (&mut self.rows, &self.plan, &mut self.what, self.holes);
+                    rows.skip_mut().label = true;
+                    let known = profiles.insert(env, &self.groups, |out, cuts| {
+                        let none = Fixed::default();
+                        rows.each_row_keyed(r, access, None, |row, key| {
+                            let cells = what_cells(plan, what, row, key);
+                            plan.write_holes(holes, &row.fields(), &[&none, cells], out, cuts);
+                        });
+                    });
+                    rows.skip_mut().label = false;
+                    Some(known)
+                }
+            };
+            if let Some(known) = known {
+                let cells = self.rows.identity_cells(r.t, id);
+                self.plan
+                    .fill(self.holes, &cells.fields(), &self.label, &mut self.who);
+                return profiles.write(known, &self.plan, &self.who, bytes);
+            }
+        }
+        r.resolve(id, access);
+        self.rows_filtered(r, access, filter, format, bytes)
     }
 
     /// Appends the rows of `access` to `bytes`; returns the number of rows.
@@ -339,11 +419,7 @@ impl RowBuf {
                         plan.fix(WHO, &fields, who);
                     }
                     let cells = match cache {
-                        true => what.entry(key).or_insert_with(|| {
-                            let mut cells = Fixed::default();
-                            plan.fix(WHAT, &fields, &mut cells);
-                            cells
-                        }),
+                        true => what_cells(plan, what, row, key),
                         false => &none,
                     };
                     plan.write(&fields, &[who, cells], bytes);
@@ -365,6 +441,20 @@ impl RowBuf {
     ) -> u64 {
         self.rows.each_row(r, a, filter, emit)
     }
+}
+
+/// The entitlement cells of `row` (whose key is `key`), formatted on first use.
+fn what_cells<'c>(
+    plan: &Plan,
+    what: &'c mut FxHashMap<EntitlementKey, Fixed>,
+    row: &AccessRow,
+    key: EntitlementKey,
+) -> &'c Fixed {
+    what.entry(key).or_insert_with(|| {
+        let mut cells = Fixed::default();
+        plan.fix(WHAT, &row.fields(), &mut cells);
+        cells
+    })
 }
 
 /// Appends one row as a JSON object, preceded by ",\n".
@@ -494,4 +584,75 @@ pub fn to_table(
     }
     out.push_str(&table.cut_note());
     out
+}
+
+#[cfg(test)]
+#[cfg(feature = "synth")]
+mod profile_tests {
+    use super::*;
+    use crate::report::csv::Columns;
+
+    /// The access CSV of every identity, written as the export writes it, with or without
+    /// the records of user profiles kept; and how many profiles were kept.
+    fn export(r: &Resolver, columns: Option<&Columns>, profiles: bool) -> (Vec<u8>, usize) {
+        let mut rb = RowBuf::for_columns(columns);
+        if !profiles {
+            rb.profiles = None;
+        }
+        let (mut a, mut out) = (Access::default(), Vec::new());
+        for &id in r.identities_in_order() {
+            rb.identity_rows(r, id, &mut a, None, RowFormat::Csv, &mut out);
+        }
+        (out, rb.profiles.map_or(0, |p| p.kept().0))
+    }
+
+    /// Rows copied from a profile's records are byte for byte those formatted for the user,
+    /// whatever the columns (identity cells first, last, split in several runs, absent,
+    /// repeated; `path`, whose records leave a hole for the user's label, once or twice; cells
+    /// that need quotes), on the demo tenant (with a user whose label needs quotes, so it cannot
+    /// be put in a hole, and a group name with a quote in its users' paths) and a generated one.
+    #[test]
+    fn profile_records_are_the_rows_formatted_for_each_user() {
+        let (dir, _) = crate::synth::generate_to_temp(2000, 5).unwrap();
+        let synth = crate::export::read_export(&dir.path().join("export")).unwrap();
+        let mut demo = crate::diff::tests::demo();
+        let comma = demo.strings.intern("Doe, Jane");
+        let quote = demo.strings.intern("the \"core\" team");
+        demo.users[0].username = comma;
+        for g in &mut demo.groups {
+            g.name = quote;
+        }
+        for t in [&demo, &synth] {
+            let r = Resolver::new(t);
+            for spec in [
+                None,
+                Some(
+                    "identity_type,identity_id,environment_id,entitlement_type,entitlement_id,scope_type,scope_id",
+                ),
+                Some(
+                    "identity_type,identity_id,identity_name,environment_id,enabled,entitlement_type,entitlement_id,entitlement_name,scope_type,scope_id,scope_name,via,sources",
+                ),
+                Some("sources,entitlement_id,identity_id,via,enabled,identity_name,scope_name"),
+                Some("entitlement_id,scope_id,via"),
+                Some("identity_id,identity_id,enabled"),
+                Some("path,identity_id,path"),
+                Some("entitlement_id,path"),
+            ] {
+                let columns = spec.map(|s| Columns::parse(s, ACCESS_HEADER).unwrap());
+                let (want, none) = export(&r, columns.as_ref(), false);
+                let (got, kept) = export(&r, columns.as_ref(), true);
+                assert_eq!(none, 0);
+                assert!(!want.is_empty());
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap(),
+                    "{spec:?}"
+                );
+                assert!(
+                    kept > 0 && kept < t.users.len(),
+                    "{spec:?}: {kept} profiles"
+                );
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Byte buffers recycled between the threads that format an export and the one that writes it.
+//! Byte buffers recycled between the threads that format an export and the one that writes it,
+//! and the formatting threads' own scratch states.
 //!
 //! Why: a batch of the access export formats tens of megabytes into per-chunk buffers. Allocated
 //! afresh for every batch, each buffer costs a page fault per 4 KiB page (the kernel zeroes every
@@ -54,6 +55,45 @@ impl Buffers {
         buf.clear();
         if let Ok(mut f) = self.free.lock() {
             f.push(buf);
+        }
+    }
+}
+
+/// One scratch state per thread of rayon's pool, kept from one batch to the next.
+///
+/// Why: `map_init` makes a state per rayon job, several per batch, so the caches in a state
+/// (an export's formatted entitlement cells and user profiles) started cold many times over.
+/// Here each thread takes its own state by its index; a job that finds it busy (never, as
+/// states are not held across a call into rayon) or runs outside the pool gets a new one.
+pub struct Workers<S, F> {
+    states: Vec<Mutex<S>>,
+    make: F,
+}
+
+impl<S, F: Fn() -> S> Workers<S, F> {
+    /// States made by `make`, one per thread of the current pool.
+    pub fn new(make: F) -> Workers<S, F> {
+        Workers {
+            states: (0..rayon::current_num_threads())
+                .map(|_| Mutex::new(make()))
+                .collect(),
+            make,
+        }
+    }
+
+    /// The states of the pool's threads (not those made for jobs outside it).
+    pub fn into_states(self) -> impl Iterator<Item = S> {
+        self.states.into_iter().filter_map(|m| m.into_inner().ok())
+    }
+
+    /// Runs `f` with the current thread's state.
+    pub fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        let own = rayon::current_thread_index()
+            .and_then(|i| self.states.get(i))
+            .and_then(|m| m.try_lock().ok());
+        match own {
+            Some(mut state) => f(&mut state),
+            None => f(&mut (self.make)()),
         }
     }
 }

@@ -27,15 +27,20 @@ fn reserve_record<'a>(fields: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) 
 fn write_field(f: &str, out: &mut Vec<u8>) {
     if needs_quotes(f.as_bytes()) {
         out.push(b'"');
-        for b in f.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
+        write_escaped(f, out);
         out.push(b'"');
     } else {
         out.extend_from_slice(f.as_bytes());
+    }
+}
+
+/// Appends a quoted field's text: `"` doubled.
+fn write_escaped(f: &str, out: &mut Vec<u8>) {
+    for b in f.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
     }
 }
 
@@ -156,6 +161,14 @@ pub struct Plan {
     parts: Vec<Part>,
 }
 
+/// Where [`Plan::write_holes`] leaves holes in a record: at each run of fixed class `class`,
+/// and at the start of column `lead`, for text that needs no quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holes {
+    pub class: usize,
+    pub lead: Option<usize>,
+}
+
 /// One piece of a [`Plan`]'s record.
 #[derive(Clone, Debug)]
 enum Part {
@@ -268,6 +281,108 @@ impl Plan {
         }
         out.extend_from_slice(b"\r\n");
     }
+
+    /// Appends one record as [`Plan::write`] does, but with holes where `holes` says: `cuts`
+    /// gets each hole's position in `out`, in order, then the record's end. The record is
+    /// written whole later by [`Plan::splice`], with what [`Plan::fill`] formats for any row.
+    pub fn write_holes(
+        &self,
+        holes: Holes,
+        fields: &[&str],
+        cells: &[&Fixed],
+        out: &mut Vec<u8>,
+        cuts: &mut Vec<u32>,
+    ) {
+        let field = |i: usize| fields.get(i).copied().unwrap_or("");
+        for (k, part) in self.parts.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            match part {
+                Part::Fixed { class, .. } if *class == holes.class => cuts.push(out.len() as u32),
+                Part::Fixed { class, run, .. } => out.extend_from_slice(cells[*class].run(*run)),
+                // The text that goes first needs no quotes (see `Holes`): the field needs them
+                // when the rest does.
+                Part::Field(i) if holes.lead == Some(*i) => {
+                    let rest = field(*i);
+                    if needs_quotes(rest.as_bytes()) {
+                        out.push(b'"');
+                        cuts.push(out.len() as u32);
+                        write_escaped(rest, out);
+                        out.push(b'"');
+                    } else {
+                        cuts.push(out.len() as u32);
+                        out.extend_from_slice(rest.as_bytes());
+                    }
+                }
+                Part::Field(i) => write_field(field(*i), out),
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+        cuts.push(out.len() as u32);
+    }
+
+    /// What goes in the holes of records written by [`Plan::write_holes`], in their order: the
+    /// runs of class `holes.class` of the row `fields`, and `lead` (which must need no quotes)
+    /// at the start of column `holes.lead`.
+    pub fn fill(&self, holes: Holes, fields: &[&str], lead: &str, cells: &mut Fixed) {
+        let field = |i: usize| fields.get(i).copied().unwrap_or("");
+        debug_assert!(!needs_quotes(lead.as_bytes()));
+        cells.bytes.clear();
+        cells.ends.clear();
+        for part in &self.parts {
+            match part {
+                Part::Fixed { class, columns, .. } if *class == holes.class => {
+                    for (k, &i) in columns.iter().enumerate() {
+                        if k > 0 {
+                            cells.bytes.push(b',');
+                        }
+                        write_field(field(i), &mut cells.bytes);
+                    }
+                }
+                Part::Field(i) if holes.lead == Some(*i) => {
+                    cells.bytes.extend_from_slice(lead.as_bytes())
+                }
+                _ => continue,
+            }
+            cells.ends.push(cells.bytes.len());
+        }
+    }
+
+    /// How many holes [`Plan::write_holes`] leaves in a record.
+    pub fn holes(&self, holes: Holes) -> usize {
+        self.parts
+            .iter()
+            .filter(|p| match p {
+                Part::Fixed { class, .. } => *class == holes.class,
+                Part::Field(i) => holes.lead == Some(*i),
+            })
+            .count()
+    }
+
+    /// Appends the record `bytes[start..end]` written by [`Plan::write_holes`] (`cuts`: its
+    /// holes' positions in `bytes`, then `end`), with the runs of `fill` in its holes.
+    #[inline]
+    pub fn splice(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        cuts: &[u32],
+        fill: &Fixed,
+        out: &mut Vec<u8>,
+    ) {
+        let Some((&end, holes)) = cuts.split_last() else {
+            return;
+        };
+        out.reserve(end as usize - start + fill.bytes.len());
+        let mut at = start;
+        for (k, &cut) in holes.iter().enumerate() {
+            out.extend_from_slice(&bytes[at..cut as usize]);
+            out.extend_from_slice(fill.run(k));
+            at = cut as usize;
+        }
+        out.extend_from_slice(&bytes[at..end as usize]);
+    }
 }
 
 /// Writes `fields` whole, or the selected ones.
@@ -370,6 +485,70 @@ mod tests {
                     String::from_utf8(want).unwrap(),
                     "{spec}"
                 );
+            }
+        }
+    }
+
+    /// A record written with holes and spliced with another row's fill is that row's record:
+    /// holes at class 0's runs and at the start of column `f` (whose lead text is `lead:`),
+    /// before, between and after other columns, twice, and with the rest of `f` quoted or not.
+    #[test]
+    fn records_with_holes_spliced_are_whole_records() {
+        let header = "a,b,c,d,e,f";
+        let class = |i: usize| match i {
+            0 | 1 => Some(0),
+            2 | 3 => Some(1),
+            _ => None,
+        };
+        // The first row is the one the records are written from; the others fill them.
+        let rest = [" -> x", " -> \"y\", z", ""];
+        let rows: [[&str; 6]; 2] = [
+            ["id-1", "name", "ROLE", "r", "e", ""],
+            ["id-2", "x,y", "ROLE", "r", "e", ""],
+        ];
+        for spec in [
+            "a,b,c,d,e,f",
+            "f,e,d,c,b,a",
+            "a,c,b,f,d",
+            "f,f",
+            "c,e",
+            "e,a,b,f,c,d,e",
+        ] {
+            let columns = Columns::parse(spec, header).unwrap();
+            let plan = Plan::new(columns.indices(), class);
+            for lead in [None, Some(5)] {
+                let holes = Holes { class: 0, lead };
+                for r in rest {
+                    let mut what = Fixed::default();
+                    plan.fix(1, &rows[0], &mut what);
+                    let mut written = rows[0];
+                    written[5] = r;
+                    let (mut bytes, mut cuts) = (b"junk".to_vec(), Vec::new());
+                    plan.write_holes(
+                        holes,
+                        &written,
+                        &[&Fixed::default(), &what],
+                        &mut bytes,
+                        &mut cuts,
+                    );
+                    assert_eq!(cuts.len(), plan.holes(holes) + 1, "{spec}");
+                    for row in &rows {
+                        let label = if lead.is_some() { "user:ana" } else { "" };
+                        let whole = format!("{label}{r}");
+                        let mut full = *row;
+                        full[5] = &whole;
+                        let mut want = Vec::new();
+                        columns.write(&full, &mut want);
+                        let (mut fill, mut got) = (Fixed::default(), Vec::new());
+                        plan.fill(holes, row, label, &mut fill);
+                        plan.splice(&bytes, 4, &cuts, &fill, &mut got);
+                        assert_eq!(
+                            String::from_utf8(got).unwrap(),
+                            String::from_utf8(want).unwrap(),
+                            "{spec} {lead:?} {r:?}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod json;
 pub mod opengraph;
 pub mod output;
 pub mod parquet;
+pub mod profiles;
 pub mod summary;
 pub mod table;
 pub mod usage;

@@ -185,7 +185,7 @@ pub fn explain(
             let asg = &t.assignments[aid.idx()];
             match asg.subject.kind {
                 SubjectKind::Group => {
-                    let Some(&g) = t.index.group.get(&asg.subject.id) else {
+                    let Some(g) = t.index.group.get(&asg.subject.id) else {
                         continue;
                     };
                     let via = if let Identity::User(u) = id {

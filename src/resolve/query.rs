@@ -258,7 +258,7 @@ fn identity_candidate(t: &Tenant, id: Identity) -> String {
 /// application's or gateway's name.
 pub fn find_identity(t: &Tenant, query: &str) -> Result<Identity, QueryError> {
     if let Some(sym) = t.strings.get(query) {
-        if let Some(&u) = t.index.user.get(&sym) {
+        if let Some(u) = t.index.user.get(&sym) {
             return Ok(Identity::User(u));
         }
         if let Some(&a) = t.index.app.get(&sym) {
@@ -440,7 +440,7 @@ pub fn find_entitlements(
             hits.push(Target::Scope(sym));
         }
         if want("GROUP")
-            && let Some(&g) = t.index.group.get(&sym)
+            && let Some(g) = t.index.group.get(&sym)
         {
             hits.push(Target::Group(g));
         }

@@ -87,6 +87,9 @@ pub struct Skip {
     pub path: bool,
     /// `sources`.
     pub sources: bool,
+    /// The identity's label at the start of `path`: rows formatted once for many users leave
+    /// a hole there (the rest of the path is theirs alike).
+    pub label: bool,
     /// All three name columns (`identity_name`, `entitlement_name`, `scope_name`): an identity's
     /// name is a read of its own place in the string arena (a cache miss per identity at a
     /// million users), which the key-column exports need not pay.
@@ -108,6 +111,25 @@ impl RowBuilder {
         RowBuilder {
             skip,
             ..RowBuilder::default()
+        }
+    }
+
+    /// The columns left empty, to change which.
+    pub fn skip_mut(&mut self) -> &mut Skip {
+        &mut self.skip
+    }
+
+    /// A row with only `id`'s own cells (type, id, name, environment, enabled): the same in
+    /// each of its rows.
+    pub fn identity_cells<'t>(&self, t: &'t Tenant, id: Identity) -> AccessRow<'t> {
+        let (iid, iname, ienv, enabled) = identity_syms(t, id);
+        AccessRow {
+            identity_type: id.type_str(),
+            identity_id: t.s(iid),
+            identity_name: unless(self.skip.names, || t.s(iname)),
+            environment_id: t.s(ienv),
+            enabled,
+            ..AccessRow::default()
         }
     }
 
@@ -134,17 +156,7 @@ impl RowBuilder {
         let t = r.t;
         let Some(id) = a.identity else { return 0 };
         let skip_names = self.skip.names;
-        let (iid, iname, ienv, enabled) = identity_syms(t, id);
-        let (iid, iname, ienv) = (t.s(iid), unless(skip_names, || t.s(iname)), t.s(ienv));
-        // The identity's cells, the same in each of its rows.
-        let who = AccessRow {
-            identity_type: id.type_str(),
-            identity_id: iid,
-            identity_name: iname,
-            environment_id: ienv,
-            enabled,
-            ..AccessRow::default()
-        };
+        let who = self.identity_cells(t, id);
         let mut n = 0;
         // APPLICATION rows (users only)
         for e in &a.apps {
@@ -165,7 +177,7 @@ impl RowBuilder {
                 }
                 sources.push_str(t.s(t.groups[g.idx()].id));
             }
-            if !self.skip.path {
+            if !self.skip.path && !self.skip.label {
                 identity_label(t, id, &mut path);
             }
             if !self.skip.path
@@ -220,7 +232,9 @@ impl RowBuilder {
                 role_sources(t, a, e, &mut sources);
             }
             if !self.skip.path {
-                identity_label(t, id, &mut path);
+                if !self.skip.label {
+                    identity_label(t, id, &mut path);
+                }
                 if !e.direct
                     && let Identity::User(u) = id
                 {
@@ -276,7 +290,9 @@ impl RowBuilder {
                 scope_name
             };
             if !self.skip.path {
-                identity_label(t, id, &mut path);
+                if !self.skip.label {
+                    identity_label(t, id, &mut path);
+                }
                 for part in [" -> scope:", t.s(shown), " @ RESOURCE:", t.s(res_name)] {
                     path.push_str(part);
                 }

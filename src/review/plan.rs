@@ -264,7 +264,7 @@ impl<'a, 't> Planner<'a, 't> {
                 let target = t
                     .strings
                     .get(&item.entitlement_id)
-                    .and_then(|s| t.index.group.get(&s).copied());
+                    .and_then(|s| t.index.group.get(&s));
                 let Some(g) = target else {
                     item.notes.push("the group is not in the snapshot".into());
                     return;
@@ -416,7 +416,7 @@ impl<'a, 't> Planner<'a, 't> {
         }
         for aid in group_assignments {
             let a = &t.assignments[aid.idx()];
-            let Some(&g) = t.index.group.get(&a.subject.id) else {
+            let Some(g) = t.index.group.get(&a.subject.id) else {
                 continue;
             };
             let (affects, total) = self.others(g, &me);

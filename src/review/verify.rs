@@ -103,7 +103,7 @@ fn entry_text(t: &Tenant, p: &str) -> String {
                 .strings
                 .get(g)
                 .and_then(|s| t.index.group.get(&s))
-                .map(|&x| t.group_label(x))
+                .map(|x| t.group_label(x))
                 .filter(|n| !n.is_empty())
                 .unwrap_or(g);
             format!("group `{name}`")
@@ -154,10 +154,7 @@ pub fn verify(
             Some(&id) => {
                 ents.clear();
                 if ent_type == "GROUP" {
-                    let g = t
-                        .strings
-                        .get(ent_id)
-                        .and_then(|s| t.index.group.get(&s).copied());
+                    let g = t.strings.get(ent_id).and_then(|s| t.index.group.get(&s));
                     match (id, g) {
                         (crate::resolve::Identity::User(u), Some(g)) => {
                             let gs = groups.get_or_insert_with(|| Groups::new(t));

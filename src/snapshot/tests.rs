@@ -349,7 +349,7 @@ fn assert_same_tenant(a: &Tenant, b: &Tenant) {
             .index
             .user
             .iter()
-            .map(|(k, v)| (t.s(*k).to_string(), *v))
+            .map(|(k, v)| (t.s(k).to_string(), v))
             .collect();
         v.sort();
         v

@@ -452,7 +452,7 @@ fn has_chain(t: &Tenant) -> bool {
     );
     let steward = id("HR Data Steward", false);
     let resetters = [id("Help Desk Admin", true), id("Support L2", false)];
-    let user = |s: crate::model::Sym| t.index.user.get(&s).map(|&u| &t.users[u.idx()]);
+    let user = |s: crate::model::Sym| t.index.user.get(&s).map(|u| &t.users[u.idx()]);
     let direct = |role: crate::model::Sym, kind: ScopeKind| {
         t.assignments
             .iter()
@@ -471,7 +471,7 @@ fn has_chain(t: &Tenant) -> bool {
                 && t.index
                     .group
                     .get(&a.subject.id)
-                    .is_some_and(|&g| t.groups[g.idx()].user_filter.is_empty())
+                    .is_some_and(|g| t.groups[g.idx()].user_filter.is_empty())
         });
         let resetter_ok = resetters
             .iter()
@@ -493,7 +493,7 @@ fn escalation_chains_and_near_misses_occur_at_every_size() {
                 t.index
                     .user
                     .get(&a.subject.id)
-                    .is_some_and(|&u| f(&t.users[u.idx()]))
+                    .is_some_and(|u| f(&t.users[u.idx()]))
             })
         };
         assert!(admins_off(|u| !u.enabled), "{users}: no disabled admin");

@@ -35,7 +35,7 @@ impl Rule for RedundantAssignment {
                         {
                             continue;
                         }
-                        let Some(&group) = t.index.group.get(&a.subject.id) else {
+                        let Some(group) = t.index.group.get(&a.subject.id) else {
                             continue;
                         };
                         let chain = cx.r.shortest_chain(u, group).unwrap_or_else(|| vec![group]);

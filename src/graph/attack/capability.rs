@@ -340,7 +340,7 @@ pub fn strict_containers(t: &Tenant, s: ScopeRef, out: &mut Vec<ScopeRef>) {
         ScopeKind::Environment => t.index.env.get(&s.id).copied(),
         ScopeKind::Population => t.index.pop.get(&s.id).map(|&p| t.populations[p.idx()].env),
         ScopeKind::Application => t.index.app.get(&s.id).map(|&a| t.applications[a.idx()].env),
-        ScopeKind::Group => t.index.group.get(&s.id).map(|&g| t.groups[g.idx()].env),
+        ScopeKind::Group => t.index.group.get(&s.id).map(|g| t.groups[g.idx()].env),
         _ => None,
     };
     let Some(env) = env else { return };
@@ -355,7 +355,7 @@ pub fn strict_containers(t: &Tenant, s: ScopeRef, out: &mut Vec<ScopeRef>) {
         });
     }
     if s.kind == ScopeKind::Group
-        && let Some(&g) = t.index.group.get(&s.id)
+        && let Some(g) = t.index.group.get(&s.id)
     {
         let pop = t.groups[g.idx()].population;
         if t.index.pop.contains_key(&pop) {

@@ -130,7 +130,7 @@ fn users_within(t: &Tenant, scopes: &[ScopeRef]) -> Vec<(ScopeRef, Vec<UserId>)>
                 ScopeKind::Population => by_pop.get(&s.id).cloned().unwrap_or_default(),
                 ScopeKind::Group => match t.index.group.get(&s.id) {
                     None => Vec::new(),
-                    Some(&g) => {
+                    Some(g) => {
                         let mut seen = rustc_hash::FxHashSet::default();
                         seen.insert(g);
                         let mut stack = vec![g];

@@ -588,7 +588,7 @@ impl<'r, 't> Builder<'r, 't> {
                 let users = self.holders_by_pop.row(p.idx()).to_vec();
                 self.within_users(s, &users)
             }),
-            ScopeKind::Group => t.index.group.get(&s.id).map(|&g| {
+            ScopeKind::Group => t.index.group.get(&s.id).map(|g| {
                 let users = self.group_users(g);
                 self.within_users(s, &users)
             }),
