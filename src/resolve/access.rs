@@ -191,6 +191,9 @@ pub struct Resolver<'t> {
     worker: Vec<bool>,
     /// Is each group relevant (holds an assignment or is listed in a group rule)?
     pub relevant: Vec<bool>,
+    /// Does each group have a relevant ancestor (itself included)? The groups a user's profile
+    /// keeps ([`Resolver::profile`]), looked up once per direct group of every user.
+    leads: Vec<bool>,
     /// The export order of identities, sorted once on first use.
     order: std::sync::OnceLock<Vec<Identity>>,
     /// Each application's place in PingOne-id order, each group's, and each role assignment's
@@ -367,6 +370,9 @@ impl<'t> Resolver<'t> {
             },
             || GroupClosure::new(n_groups, &t.nestings, &relevant),
         );
+        let leads = (0..n_groups)
+            .map(|g| !closure.relevant_ancestors(GroupId::from_idx(g)).is_empty())
+            .collect();
         let app_rank = ranks(t.applications.len(), |a, b| {
             str_cmp(t, t.applications[a].id, t.applications[b].id)
         });
@@ -394,6 +400,7 @@ impl<'t> Resolver<'t> {
             rules,
             admin_console_role,
             worker,
+            leads,
             relevant,
             order: std::sync::OnceLock::new(),
             app_rank,
@@ -483,7 +490,7 @@ impl<'t> Resolver<'t> {
         groups.extend(
             self.direct_groups(u)
                 .iter()
-                .filter(|&&g| !self.closure.relevant_ancestors(g).is_empty()),
+                .filter(|&&g| self.leads[g.idx()]),
         );
         groups.sort_unstable();
         groups.dedup();
