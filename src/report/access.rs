@@ -356,24 +356,27 @@ impl RowBuf {
                 identity_label(r.t, id, &mut self.label);
             }
             // A label that needs quotes (rare) cannot be put in front of another text as is.
-            let known = match profiles.find(env, &self.groups) {
-                _ if needs_quotes(self.label.as_bytes()) => None,
-                Some(known) => Some(known),
-                None if profiles.full() => None,
-                None => {
-                    r.resolve(id, access);
-                    let (rows, plan, what, holes) =
-                        (&mut self.rows, &self.plan, &mut self.what, self.holes);
-                    rows.skip_mut().label = true;
-                    let known = profiles.insert(env, &self.groups, |out, cuts| {
-                        let none = Fixed::default();
-                        rows.each_row_keyed(r, access, None, |row, key| {
-                            let cells = what_cells(plan, what, row, key);
-                            plan.write_holes(holes, &row.fields(), &[&none, cells], out, cuts);
+            let known = if needs_quotes(self.label.as_bytes()) {
+                None
+            } else {
+                match profiles.find(env, &self.groups) {
+                    Some(known) => Some(known),
+                    None if profiles.full() => None,
+                    None => {
+                        r.resolve(id, access);
+                        let (rows, plan, what, holes) =
+                            (&mut self.rows, &self.plan, &mut self.what, self.holes);
+                        rows.skip_mut().label = true;
+                        let known = profiles.insert(env, &self.groups, |out, cuts| {
+                            let none = Fixed::default();
+                            rows.each_row_keyed(r, access, None, |row, key| {
+                                let cells = what_cells(plan, what, row, key);
+                                plan.write_holes(holes, &row.fields(), &[&none, cells], out, cuts);
+                            });
                         });
-                    });
-                    rows.skip_mut().label = false;
-                    Some(known)
+                        rows.skip_mut().label = false;
+                        Some(known)
+                    }
                 }
             };
             if let Some(known) = known {
