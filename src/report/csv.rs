@@ -438,18 +438,23 @@ mod tests {
         }
     }
 
+    /// The plan tests' header: `a`, `b` of fixed class 0; `c`, `d` of class 1; `e`, `f`
+    /// formatted per row.
+    const HEADER: &str = "a,b,c,d,e,f";
+
+    fn class(i: usize) -> Option<usize> {
+        match i {
+            0 | 1 => Some(0),
+            2 | 3 => Some(1),
+            _ => None,
+        }
+    }
+
     /// A plan writes what `Columns::write` writes, whatever the selection: fixed runs of each
     /// class (formatted from another row with the same fixed cells) between, before and after
     /// columns formatted per row, repeated columns, and cells that need quoting.
     #[test]
     fn a_plan_writes_the_same_records_as_the_columns() {
-        let header = "a,b,c,d,e,f";
-        // a, b: class 0; c, d: class 1; e, f: formatted per row.
-        let class = |i: usize| match i {
-            0 | 1 => Some(0),
-            2 | 3 => Some(1),
-            _ => None,
-        };
         let rows: [[&str; 6]; 3] = [
             ["id-1", "x,y", "ROLE", "say \"hi\"", "e1", "line\nbreak"],
             ["id-1", "x,y", "ROLE", "say \"hi\"", "", "p -> q"],
@@ -464,7 +469,7 @@ mod tests {
             "e,f",
             "b",
         ] {
-            let columns = Columns::parse(spec, header).unwrap();
+            let columns = Columns::parse(spec, HEADER).unwrap();
             let plan = Plan::new(columns.indices(), class);
             assert_eq!(
                 plan.has(0),
@@ -494,12 +499,6 @@ mod tests {
     /// before, between and after other columns, twice, and with the rest of `f` quoted or not.
     #[test]
     fn records_with_holes_spliced_are_whole_records() {
-        let header = "a,b,c,d,e,f";
-        let class = |i: usize| match i {
-            0 | 1 => Some(0),
-            2 | 3 => Some(1),
-            _ => None,
-        };
         // The first row is the one the records are written from; the others fill them.
         let rest = [" -> x", " -> \"y\", z", ""];
         let rows: [[&str; 6]; 2] = [
@@ -514,7 +513,7 @@ mod tests {
             "c,e",
             "e,a,b,f,c,d,e",
         ] {
-            let columns = Columns::parse(spec, header).unwrap();
+            let columns = Columns::parse(spec, HEADER).unwrap();
             let plan = Plan::new(columns.indices(), class);
             for lead in [None, Some(5)] {
                 let holes = Holes { class: 0, lead };
