@@ -236,24 +236,7 @@ impl Plan {
 
     /// Formats the runs of class `class` of the row `fields` into `cells`.
     pub fn fix(&self, class: usize, fields: &[&str], cells: &mut Fixed) {
-        let field = |i: usize| fields.get(i).copied().unwrap_or("");
-        cells.bytes.clear();
-        cells.ends.clear();
-        for part in &self.parts {
-            if let Part::Fixed {
-                class: c, columns, ..
-            } = part
-                && *c == class
-            {
-                for (k, &i) in columns.iter().enumerate() {
-                    if k > 0 {
-                        cells.bytes.push(b',');
-                    }
-                    write_field(field(i), &mut cells.bytes);
-                }
-                cells.ends.push(cells.bytes.len());
-            }
-        }
+        self.fill(Holes { class, lead: None }, fields, "", cells);
     }
 
     /// Appends one record: each fixed run from `cells[class]` (formatted by [`Plan::fix`] from
@@ -450,6 +433,28 @@ mod tests {
         }
     }
 
+    /// Selections with fixed runs before, between and after per-row columns, split, repeated,
+    /// alone or absent.
+    const SELECTIONS: [&str; 10] = [
+        "a,b,c,d,e,f",
+        "f,e,d,c,b,a",
+        "a,c,b,d",
+        "a,c,b,f,d",
+        "e,a,b,f,c,d,e",
+        "c,c,a,a",
+        "f,f",
+        "c,e",
+        "e,f",
+        "b",
+    ];
+
+    /// A selection of [`HEADER`] and its plan.
+    fn planned(spec: &str) -> (Columns, Plan) {
+        let columns = Columns::parse(spec, HEADER).unwrap();
+        let plan = Plan::new(columns.indices(), class);
+        (columns, plan)
+    }
+
     /// A plan writes what `Columns::write` writes, whatever the selection: fixed runs of each
     /// class (formatted from another row with the same fixed cells) between, before and after
     /// columns formatted per row, repeated columns, and cells that need quoting.
@@ -460,17 +465,8 @@ mod tests {
             ["id-1", "x,y", "ROLE", "say \"hi\"", "", "p -> q"],
             ["id-1", "x,y", "APP", "plain", "e3", ""],
         ];
-        for spec in [
-            "a,b,c,d,e,f",
-            "f,e,d,c,b,a",
-            "a,c,b,d",
-            "e,a,b,f,c,d,e",
-            "c,c,a,a",
-            "e,f",
-            "b",
-        ] {
-            let columns = Columns::parse(spec, HEADER).unwrap();
-            let plan = Plan::new(columns.indices(), class);
+        for spec in SELECTIONS {
+            let (columns, plan) = planned(spec);
             assert_eq!(
                 plan.has(0),
                 spec.contains('a') || spec.contains('b'),
@@ -505,16 +501,8 @@ mod tests {
             ["id-1", "name", "ROLE", "r", "e", ""],
             ["id-2", "x,y", "ROLE", "r", "e", ""],
         ];
-        for spec in [
-            "a,b,c,d,e,f",
-            "f,e,d,c,b,a",
-            "a,c,b,f,d",
-            "f,f",
-            "c,e",
-            "e,a,b,f,c,d,e",
-        ] {
-            let columns = Columns::parse(spec, HEADER).unwrap();
-            let plan = Plan::new(columns.indices(), class);
+        for spec in SELECTIONS {
+            let (columns, plan) = planned(spec);
             for lead in [None, Some(5)] {
                 let holes = Holes { class: 0, lead };
                 for r in rest {
